@@ -1,0 +1,447 @@
+#include "app/supervisor.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "app/launch.hpp"
+#include "core/main_pid.hpp"
+#include "core/signal_names.hpp"
+#include "core/signal_plan.hpp"
+#include "os/pidfile.hpp"
+#include "os/proc.hpp"
+#include "os/spawn.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+extern char** environ;
+
+namespace sup::app {
+namespace {
+
+enum Token : std::uint64_t { kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch };
+
+constexpr int kSigChld = 17;
+constexpr int kSigCont = 18;
+// After the final kill, how long to wait for the app's processes to vanish before giving up.
+constexpr std::int64_t kLeftoverGraceMs = 5000;
+
+std::string pid_str(pid_t pid) { return std::to_string(pid); }
+
+// Shell-style exit status for a failed first start (SPEC 3).
+int spawn_exit_code(const Error& err) {
+  if (!starts_with(err.message, "exec")) return core::kExitFailure;
+  return err.code == ENOENT ? core::kExitNotFound : core::kExitNotExecutable;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials creds)
+    : cfg_(std::move(cfg)), program_(std::move(program)), creds_(std::move(creds)) {}
+
+Supervisor::~Supervisor() {
+  if (cgroup_) {
+    // Only reached with the app gone, or after a set-up error before it ran; make sure.
+    if (auto populated = cgroup_->populated(); populated && *populated) {
+      (void)cgroup_->kill_all(9);
+    }
+    while (os::reap_one()) {
+    }
+    if (auto r = cgroup_->remove(); !r) log::error("removing cgroup: " + r.error().message);
+  }
+  if (pidfile_written_) os::remove_pidfile_if_ours(cfg_.pidfile, ::getpid());
+}
+
+Result<void> Supervisor::set_up() {
+  std::vector<int> blocked = core::forwarded_signals();
+  blocked.push_back(kSigChld);
+  auto signals = os::SignalFd::create(blocked);
+  if (!signals) return std::move(signals).error();
+  signals_.emplace(std::move(*signals));
+  if (auto r = os::become_subreaper(); !r) return r;
+
+  auto loop = os::EventLoop::create();
+  if (!loop) return std::move(loop).error();
+  loop_.emplace(std::move(*loop));
+  auto timer = os::Timer::create();
+  if (!timer) return std::move(timer).error();
+  timer_.emplace(std::move(*timer));
+
+  auto cgroup = os::create_app_cgroup(cfg_.cgroup);
+  if (!cgroup) return std::move(cgroup).error();
+  cgroup_ = std::move(*cgroup);
+  log::debug(std::string("tracking the app with cgroup backend ") + cgroup_->backend() +
+             (cgroup_->path().empty() ? "" : " at " + cgroup_->path()));
+
+  if (!cfg_.pidfile.empty()) {
+    if (auto r = os::write_pidfile(cfg_.pidfile, ::getpid()); !r) return r;
+    pidfile_written_ = true;
+  }
+
+  if (auto r = loop_->add(signals_->fd(), kSignalFd); !r) return r;
+  if (auto r = loop_->add(timer_->fd(), kTimerFd); !r) return r;
+  if (cgroup_->events_fd() >= 0) {
+    if (auto r = loop_->add(cgroup_->events_fd(), kCgroupEvents); !r) return r;
+  }
+  return {};
+}
+
+Result<void> Supervisor::start_app() {
+  os::SpawnSpec spec;
+  spec.path = program_;
+  spec.argv = cfg_.args;
+  for (char** e = environ; *e != nullptr; ++e) spec.env.emplace_back(*e);
+  spec.credentials = creds_;
+  spec.cgroup_clone_fd = cgroup_->clone_fd();
+  spec.cgroup_join_fd = cgroup_->join_fd();
+
+  auto process = os::spawn(spec);
+  if (!process) return std::move(process).error().with("starting " + program_);
+  main_ = std::move(*process);
+  main_handled_ = false;
+  main_status_.reset();
+  predecessors_.clear();
+  run_started_ms_ = os::monotonic_ms();
+  spawn_failed_ = false;
+  phase_ = Phase::kRunning;
+  if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) return r;
+  if (exe_.empty()) {
+    exe_ = os::read_exe(main_.pid());
+    if (exe_.empty()) exe_ = program_;  // it already exited; the resolved path will do
+  }
+  log::info("started " + program_ + " as pid " + pid_str(main_.pid()));
+  return {};
+}
+
+int Supervisor::run(UniqueFd ready_fd) {
+  ready_fd_ = std::move(ready_fd);
+  if (auto r = set_up(); !r) {
+    log::fatal(r.error().message);
+    return core::kExitFailure;
+  }
+  if (auto r = start_app(); !r) {
+    log::fatal(r.error().message);
+    return spawn_exit_code(r.error());
+  }
+  report_started(ready_fd_);
+
+  while (!exit_code_) {
+    auto tokens = loop_->wait();
+    if (!tokens) {
+      log::error(tokens.error().message);
+      continue;
+    }
+    for (std::uint64_t token : *tokens) {
+      switch (token) {
+        case kSignalFd: {
+          auto received = signals_->read_all();
+          if (!received) break;
+          for (const auto& s : *received) handle_signal(s.signo);
+          break;
+        }
+        case kMainPidfd: on_main_pidfd(); break;
+        case kTimerFd:
+          timer_->acknowledge();
+          on_timer();
+          break;
+        case kCgroupEvents:
+          cgroup_->drain_events();
+          if (phase_ == Phase::kCleaning) check_cleaned();
+          break;
+        case kPidfileWatch:
+          os::drain_watch(pidfile_watch_.get());
+          if (phase_ == Phase::kWaitingForPidfile) elect_successor();
+          break;
+        default: break;
+      }
+      if (exit_code_) break;
+    }
+  }
+  return *exit_code_;
+}
+
+void Supervisor::handle_signal(int sig) {
+  if (sig == kSigChld) {
+    reap_children();
+    return;
+  }
+  const core::SignalPlan plan = core::plan_signal(cfg_, sig);
+  if (plan.stop) {
+    log::info("stopping: " + core::signal_name(sig));
+    request_stop(plan.forward);
+    return;
+  }
+  if (plan.forward == 0) {
+    log::debug("dropping " + core::signal_name(sig));
+    return;
+  }
+  if (phase_ != Phase::kRunning || main_handled_) {
+    log::debug("no main process to forward " + core::signal_name(sig) + " to");
+    return;
+  }
+  if (auto r = main_.signal(plan.forward); !r) log::error(r.error().message);
+}
+
+void Supervisor::request_stop(int forward) {
+  if (stop_requested_) {
+    // A second request is forwarded again, but the deadline stays.
+    if (phase_ == Phase::kRunning && !main_handled_ && forward != 0) (void)main_.signal(forward);
+    return;
+  }
+  stop_requested_ = true;
+  kill_at_ms_ = os::monotonic_ms() + cfg_.stop_timeout_ms;
+  switch (phase_) {
+    case Phase::kRunning:
+      if (forward != 0) (void)main_.signal(forward);
+      (void)main_.signal(kSigCont);  // a stopped app must be able to act on it
+      arm(Deadline::kKill, kill_at_ms_);
+      break;
+    case Phase::kBackoff:
+      // The app is not running: end the wait and the supervisor at once.
+      finish(core::to_shell_code(last_status_));
+      break;
+    case Phase::kWaitingForPidfile:
+      pidfile_watch_.reset();
+      app_ended();
+      break;
+    case Phase::kCleaning:
+      break;  // app_ended() sees stop_requested_ when the cleaning is over
+    case Phase::kStarting:
+    case Phase::kDone:
+      break;
+  }
+}
+
+void Supervisor::reap_children() {
+  const bool debug = log::enabled(log::Level::kDebug);
+  while (auto reaped = os::reap_one()) {
+    if (!main_handled_ && reaped->pid == main_.pid()) {
+      main_status_ = reaped->status;
+    } else if (debug) {
+      log::debug("reaped pid " + pid_str(reaped->pid) + " (" + core::describe(reaped->status) + ")");
+    }
+  }
+  if (!main_handled_ && main_status_) on_main_exit(main_status_);
+  if (phase_ == Phase::kCleaning) {
+    check_cleaned();
+  } else if (phase_ == Phase::kWaitingForPidfile) {
+    if (auto populated = cgroup_->populated(); populated && !*populated) {
+      pidfile_watch_.reset();
+      app_ended();
+    }
+  }
+}
+
+void Supervisor::on_main_pidfd() {
+  if (main_handled_ || !os::has_exited(main_)) return;  // a stale event of an earlier main
+  reap_children();
+  if (main_handled_) return;
+  // nullopt: not our child (a successor named by a hint whose parent still lives), whose
+  // status is not ours to know.
+  on_main_exit(main_.reap_exited());
+}
+
+void Supervisor::on_main_exit(std::optional<core::ExitStatus> status) {
+  main_handled_ = true;
+  loop_->remove(main_.fd());
+  const std::string who = "pid " + pid_str(main_.pid());
+  if (status) {
+    std::string text = who + " " + core::describe(*status);
+    const int oom = cgroup_->oom_kills();
+    if (oom > oom_kills_seen_) {
+      oom_kills_seen_ = oom;
+      text += " (out of memory)";
+    }
+    log::info(text);
+    last_status_ = *status;
+  } else {
+    log::info(who + " exited (not our child: status unknown)");
+    last_status_ = core::ExitStatus::exited(0);
+  }
+
+  if (stop_requested_) {
+    app_ended();
+    return;
+  }
+  if (elect_successor()) return;
+  if (!cfg_.main_pidfile.empty()) {
+    // A launcher often exits before its daemon has written the pid file (SPEC 5, rule 4).
+    if (auto populated = cgroup_->populated(); populated && *populated) {
+      auto watch = os::watch_pidfile(cfg_.main_pidfile);
+      if (watch) {
+        pidfile_watch_ = std::move(*watch);
+        if (loop_->add(pidfile_watch_.get(), kPidfileWatch)) {
+          phase_ = Phase::kWaitingForPidfile;
+          arm(Deadline::kPidfileWait, os::monotonic_ms() + cfg_.stop_timeout_ms);
+          log::debug("waiting for " + cfg_.main_pidfile);
+          elect_successor();  // it may have been written before the watch existed
+          return;
+        }
+      }
+      log::error("cannot watch " + cfg_.main_pidfile);
+    }
+  }
+  app_ended();
+}
+
+bool Supervisor::elect_successor() {
+  auto pids = cgroup_->pids();
+  if (!pids) {
+    log::error("listing the app's processes: " + pids.error().message);
+    return false;
+  }
+  core::ElectionInput in;
+  in.app = os::snapshot(*pids);
+  // The old main may linger as a zombie or a dying process for a moment: never its own heir.
+  std::erase_if(in.app, [&](const core::ProcInfo& p) { return p.pid == main_.pid(); });
+  in.self = ::getpid();
+  in.exe = exe_;
+  if (!cfg_.main_pidfile.empty()) {
+    if (auto contents = os::read_pidfile(cfg_.main_pidfile)) in.pidfile_pid = contents->pid;
+  }
+  in.predecessors = predecessors_;
+  const core::Election e = core::elect_main_pid(in);
+  for (const auto& refused : e.refused) log::error("ignoring " + refused);
+  if (e.kind == core::Election::Kind::kAmbiguous) {
+    std::string list;
+    for (int pid : e.candidates) list += " " + pid_str(pid);
+    log::info("no successor: several candidates (pids" + list + ")");
+    return false;
+  }
+  if (e.kind != core::Election::Kind::kElected) return false;
+
+  auto process = os::Process::adopt(e.pid);
+  // The pid could have been recycled between the snapshot and pidfd_open: the start time
+  // read again through the now-pinned pid must match.
+  const auto it = std::find_if(in.app.begin(), in.app.end(),
+                               [&](const core::ProcInfo& p) { return p.pid == e.pid; });
+  const auto again = os::read_stat(e.pid);
+  if (!process || !again || again->start_time != it->start_time) return false;
+
+  const char* why = e.source == "child"         ? "successor"
+                    : e.source == "predecessor" ? "rolled back"
+                                                : e.source.c_str();
+  log::info("main pid " + pid_str(main_.pid()) + " -> " + pid_str(e.pid) + " (" + why + ")");
+  main_ = std::move(*process);
+  main_handled_ = false;
+  main_status_.reset();
+  if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) log::error(r.error().message);
+  if (phase_ == Phase::kWaitingForPidfile) {
+    loop_->remove(pidfile_watch_.get());
+    pidfile_watch_.reset();
+    arm(Deadline::kNone, 0);
+  }
+  phase_ = Phase::kRunning;
+  // A successor that already died is handled by the pidfd event it triggers at once.
+  return true;
+}
+
+void Supervisor::app_ended() {
+  pending_restart_ = false;
+  if (!stop_requested_) {
+    const std::int64_t now = os::monotonic_ms();
+    core::RunOutcome run{last_status_, run_started_ms_, now, false, spawn_failed_};
+    const auto d = core::decide_restart(cfg_.restart, history_, run, restarts_, now);
+    history_ = d.history;
+    if (d.kind == core::RestartDecision::Kind::kRestart) {
+      pending_restart_ = true;
+      restart_delay_ms_ = d.delay_ms;
+      restarts_ = d.restart_number;
+      log::info("restarting in " + std::to_string(d.delay_ms / 1000) + " s (restart " +
+                std::to_string(d.restart_number) + ")");
+    } else if (d.kind == core::RestartDecision::Kind::kGiveUp) {
+      log::error("giving up: " + d.reason);
+    }
+  }
+  begin_cleaning();
+}
+
+void Supervisor::begin_cleaning() {
+  phase_ = Phase::kCleaning;
+  auto pids = cgroup_->pids();
+  const std::size_t count = pids ? pids->size() : 0;
+  if (count == 0) {
+    check_cleaned();
+    return;
+  }
+  log::info("killing " + std::to_string(count) + " leftover process" + (count == 1 ? "" : "es"));
+  (void)cgroup_->kill_all(cfg_.stop_signal);
+  (void)cgroup_->kill_all(kSigCont);
+  arm(Deadline::kKill, stop_requested_ ? kill_at_ms_ : os::monotonic_ms() + cfg_.stop_timeout_ms);
+}
+
+void Supervisor::check_cleaned() {
+  auto populated = cgroup_->populated();
+  if (populated && *populated) return;
+  arm(Deadline::kNone, 0);
+  if (stop_requested_ || !pending_restart_) {
+    finish(core::to_shell_code(last_status_));
+    return;
+  }
+  if (restart_delay_ms_ == 0) {
+    on_timer_restart();
+    return;
+  }
+  phase_ = Phase::kBackoff;
+  arm(Deadline::kRestart, os::monotonic_ms() + restart_delay_ms_);
+}
+
+void Supervisor::on_timer_restart() {
+  pending_restart_ = false;
+  if (auto r = start_app(); !r) {
+    log::error(r.error().message);
+    last_status_ = core::ExitStatus::exited(spawn_exit_code(r.error()));
+    spawn_failed_ = true;
+    run_started_ms_ = os::monotonic_ms();
+    app_ended();
+  }
+}
+
+void Supervisor::on_timer() {
+  const Deadline what = deadline_;
+  deadline_ = Deadline::kNone;
+  switch (what) {
+    case Deadline::kRestart:
+      on_timer_restart();
+      break;
+    case Deadline::kKill: {
+      auto pids = cgroup_->pids();
+      const std::size_t count = pids ? pids->size() : 0;
+      log::info("stop timeout: sending " + core::signal_name(cfg_.kill_signal) + " to " +
+                std::to_string(count) + " process" + (count == 1 ? "" : "es"));
+      (void)cgroup_->kill_all(cfg_.kill_signal);
+      if (!main_handled_) (void)main_.signal(cfg_.kill_signal);
+      arm(Deadline::kGiveUpOnLeftovers, os::monotonic_ms() + kLeftoverGraceMs);
+      break;
+    }
+    case Deadline::kPidfileWait:
+      log::info(cfg_.main_pidfile + " named no live process of the app in time");
+      loop_->remove(pidfile_watch_.get());
+      pidfile_watch_.reset();
+      app_ended();
+      break;
+    case Deadline::kGiveUpOnLeftovers:
+      log::error("processes of the app survived " + core::signal_name(cfg_.kill_signal));
+      finish(core::to_shell_code(last_status_));
+      break;
+    case Deadline::kNone:
+      break;
+  }
+}
+
+void Supervisor::arm(Deadline what, std::int64_t at_ms) {
+  deadline_ = what;
+  if (what == Deadline::kNone) {
+    timer_->disarm();
+    return;
+  }
+  if (auto r = timer_->arm_at(at_ms); !r) log::error(r.error().message);
+}
+
+void Supervisor::finish(int code) {
+  phase_ = Phase::kDone;
+  exit_code_ = code;
+}
+
+}  // namespace sup::app

@@ -1,0 +1,70 @@
+// The command line, turned into a Config (SPEC 2). Pure: no environment, no filesystem;
+// resolving PROGRAM in PATH and user/group names is the shell's job.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace sup::core {
+
+enum class CgroupMode { kAuto, kV2, kV1, kNone };
+enum class ReadyMode { kExec, kNotify };
+
+struct RestartPolicy {
+  bool on_crash = false;    // killed by a signal
+  bool on_error = false;    // exited with a code that is not a success code
+  bool on_success = false;  // --restart=always: also after a clean exit
+  std::set<int> success_codes{0};
+  std::set<int> success_signals;     // -s SIGHUP: death by this signal counts as success
+  std::set<int> no_restart_codes;    // --no-restart=CODE
+  std::set<int> no_restart_signals;  // --no-restart=SIGNAL
+  std::int64_t delay_limit_ms = 80'000;
+  std::int64_t healthy_after_ms = 10'000;
+  std::optional<int> max_restarts;   // give up after this many restarts …
+  std::int64_t max_restarts_window_ms = 0;  // … within this window (0: ever)
+};
+
+struct Config {
+  enum class Action { kRun, kHelp, kVersion };
+  Action action = Action::kRun;
+
+  bool fork = false;
+  std::string pidfile;
+  std::string main_pidfile;
+  std::string user;   // name or numeric id, resolved by the shell
+  std::string group;
+  int quiet = 0;      // -q: 1, -qq: 2
+  int verbose = 0;    // --debug
+
+  RestartPolicy restart;
+  std::int64_t stop_timeout_ms = 10'000;
+  int stop_signal = 15;  // SIGTERM
+  int kill_signal = 9;   // SIGKILL
+  std::map<int, int> signal_map;  // FROM -> TO; TO == 0 drops
+
+  CgroupMode cgroup = CgroupMode::kAuto;
+  std::int64_t watchdog_ms = 0;
+  ReadyMode ready = ReadyMode::kExec;
+  int notify_fd = -1;
+  std::int64_t start_timeout_ms = 0;
+
+  std::string program;            // as given; resolved against PATH later
+  std::vector<std::string> args;  // argv[0] of the app first
+};
+
+// Parses argv without argv[0]. An Error's message names the bad option or value, ready to be
+// printed after "supervisor: ".
+Result<Config> parse_cli(std::span<const std::string_view> args);
+
+// The --help text, in the seed's layout.
+std::string usage_text();
+
+}  // namespace sup::core

@@ -1,0 +1,33 @@
+#include "core/exit_status.hpp"
+
+#include "core/signal_names.hpp"
+
+namespace sup::core {
+
+namespace {
+// Values of si_code for SIGCHLD, from <bits/siginfo-consts.h>; kept here so core needs no
+// system header.
+constexpr int kCldExited = 1;
+constexpr int kCldKilled = 2;
+constexpr int kCldDumped = 3;
+}  // namespace
+
+ExitStatus exit_status_from_siginfo(int si_code, int si_status) {
+  if (si_code == kCldExited) return ExitStatus::exited(si_status);
+  if (si_code == kCldKilled) return ExitStatus::killed(si_status, false);
+  if (si_code == kCldDumped) return ExitStatus::killed(si_status, true);
+  return ExitStatus::exited(si_status);
+}
+
+int to_shell_code(const ExitStatus& status) {
+  return status.is_signal() ? 128 + status.value : status.value;
+}
+
+std::string describe(const ExitStatus& status) {
+  if (status.is_exit()) return "exited with status " + std::to_string(status.value);
+  std::string text = "killed by " + signal_name(status.value);
+  if (status.core_dumped) text += " (core dumped)";
+  return text;
+}
+
+}  // namespace sup::core

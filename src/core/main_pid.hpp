@@ -1,0 +1,47 @@
+// Successor election (SPEC 5): when the main process exits, which process of the app is the
+// new main process? Pure: the shell gathers a snapshot of the app's processes and the hints.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sup::core {
+
+struct ProcInfo {
+  int pid = 0;
+  int ppid = 0;
+  std::uint64_t start_time = 0;  // clock ticks after boot, orders processes by age
+  std::string exe;               // /proc/PID/exe target, " (deleted)" already stripped
+  char state = 'S';              // 'Z' for zombies, which are never elected
+};
+
+struct ElectionInput {
+  std::vector<ProcInfo> app;          // every live process of the app (cgroup or descendants)
+  int self = 0;                       // the supervisor
+  std::string exe;                    // the program's executable, " (deleted)" stripped
+  std::optional<int> pidfile_pid;     // from --main-pidfile
+  std::optional<int> notify_pid;      // from MAINPID=
+  std::vector<int> predecessors;      // earlier main processes, oldest first, maybe still alive
+};
+
+struct Election {
+  enum class Kind { kElected, kAmbiguous, kNone };
+  Kind kind = Kind::kNone;
+  int pid = 0;
+  std::string source;            // "pidfile", "MAINPID", "predecessor", "child"
+  std::vector<int> candidates;   // for kAmbiguous
+  std::vector<std::string> refused;  // hints that named a process outside the app, for the log
+};
+
+// Whether pid may be a main process: a live, non-zombie process of the app, not the
+// supervisor and not PID 1.
+bool suitable_main_pid(const ElectionInput& in, int pid);
+
+// Rules in order: the pidfile hint, the MAINPID hint, the most recent predecessor still alive
+// (a rolled-back upgrade), then the app's direct children of the supervisor running the same
+// executable: one is elected; among several the unique oldest; a tie is ambiguous.
+Election elect_main_pid(const ElectionInput& in);
+
+}  // namespace sup::core

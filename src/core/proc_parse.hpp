@@ -1,0 +1,48 @@
+// Parsers for /proc text, kept apart from the I/O so they are tested on strings.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sup::core {
+
+struct ProcStat {
+  int pid = 0;
+  char state = '?';     // R S D Z T …
+  int ppid = 0;
+  int pgrp = 0;
+  int session = 0;
+  std::uint64_t start_time = 0;  // clock ticks after boot
+};
+
+// /proc/PID/stat: "pid (comm) state ppid pgrp session … starttime(22nd) …". comm may hold
+// spaces and parentheses, so the fields start after the last ')'.
+std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+// A /proc/PID/cgroup line: "0::/path" (v2) or "4:memory,cpu:/path" / "1:name=systemd:/path".
+struct CgroupEntry {
+  int hierarchy = 0;
+  std::vector<std::string> controllers;  // empty for v2; "name=systemd" kept as is
+  std::string path;
+};
+std::vector<CgroupEntry> parse_proc_cgroup(std::string_view text);
+
+// A /proc/PID/mountinfo line reduced to what cgroup discovery needs.
+struct MountEntry {
+  std::string root;         // field 4: the root of the mount within its filesystem
+  std::string mount_point;  // field 5
+  std::string fs_type;      // after " - "
+  std::string super_options;  // last field: "rw,memory" for a v1 controller mount
+};
+std::vector<MountEntry> parse_mountinfo(std::string_view text);
+
+// /proc/PID/exe's target with the " (deleted)" suffix dropped (a replaced binary).
+std::string_view strip_deleted(std::string_view exe);
+
+// The text of a pid file: one positive decimal PID, surrounding whitespace allowed.
+std::optional<int> parse_pidfile(std::string_view text);
+
+}  // namespace sup::core

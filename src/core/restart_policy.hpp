@@ -1,0 +1,48 @@
+// What to do when the app has ended for good (no successor): restart, and after what delay, or
+// finish. A pure function of the policy, the run that just ended, the history and the time.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/exit_status.hpp"
+
+namespace sup::core {
+
+using Millis = std::int64_t;  // milliseconds on a monotonic clock
+
+struct RunOutcome {
+  ExitStatus status;
+  Millis started_ms = 0;     // when the run began (or became ready, if it reports readiness)
+  Millis ended_ms = 0;
+  bool stop_requested = false;  // TERM/INT to the supervisor: never restart
+  bool spawn_failed = false;    // the exec itself failed (status is 126/127)
+};
+
+// What the policy remembers between runs.
+struct RestartHistory {
+  int consecutive = 0;              // restarts since the last healthy run
+  std::deque<Millis> restarts_at;   // for --max-restarts within a window
+};
+
+struct RestartDecision {
+  enum class Kind { kRestart, kFinish, kGiveUp };
+  Kind kind = Kind::kFinish;
+  Millis delay_ms = 0;   // for kRestart
+  int restart_number = 0;  // 1 for the first restart since start
+  RestartHistory history;  // the history to keep for the next decision
+  std::string reason;      // for the log: why we finish or give up
+};
+
+// The delay before the Nth consecutive restart (N from 1): 0, 1, 2, 4 … s, capped at limit.
+Millis backoff_delay(int consecutive, Millis limit_ms);
+
+// Whether the policy wants a restart for this status, ignoring backoff and limits.
+bool wants_restart(const RestartPolicy& policy, const ExitStatus& status);
+
+RestartDecision decide_restart(const RestartPolicy& policy, const RestartHistory& history,
+                               const RunOutcome& run, int total_restarts, Millis now_ms);
+
+}  // namespace sup::core

@@ -1,0 +1,34 @@
+#include "core/signal_plan.hpp"
+
+#include <algorithm>
+
+namespace sup::core {
+namespace {
+constexpr int kHup = 1, kInt = 2, kQuit = 3, kUsr1 = 10, kUsr2 = 12, kAlrm = 14, kTerm = 15,
+              kCont = 18, kTstp = 20, kTtin = 21, kTtou = 22, kUrg = 23, kVtalrm = 26,
+              kProf = 27, kWinch = 28, kIo = 29, kPwr = 30;
+}  // namespace
+
+const std::vector<int>& forwarded_signals() {
+  static const std::vector<int> kSignals{kHup,  kInt,  kQuit,   kTerm, kUsr1,  kUsr2,
+                                         kCont, kTstp, kTtin,   kTtou, kWinch, kAlrm,
+                                         kPwr,  kVtalrm, kProf, kUrg,  kIo};
+  return kSignals;
+}
+
+SignalPlan plan_signal(const Config& cfg, int sig) {
+  const auto& fwd = forwarded_signals();
+  if (std::find(fwd.begin(), fwd.end(), sig) == fwd.end()) return {};
+  SignalPlan plan;
+  const auto mapped = cfg.signal_map.find(sig);
+  if (mapped != cfg.signal_map.end()) {
+    if (mapped->second == 0) return {};  // dropped: neither forwarded nor a stop request
+    plan.forward = mapped->second;
+  } else {
+    plan.forward = sig == kTerm ? cfg.stop_signal : sig;
+  }
+  plan.stop = sig == kTerm || sig == kInt;
+  return plan;
+}
+
+}  // namespace sup::core

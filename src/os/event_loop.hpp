@@ -1,0 +1,26 @@
+// A small epoll wrapper: register fds with a token, wait for the ready ones.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sup::os {
+
+class EventLoop {
+ public:
+  static Result<EventLoop> create();
+
+  Result<void> add(int fd, std::uint64_t token);
+  void remove(int fd);  // harmless if fd is not registered
+  // Waits until at least one fd is ready (timeout_ms < 0: forever) and returns their tokens.
+  Result<std::vector<std::uint64_t>> wait(int timeout_ms = -1);
+
+ private:
+  explicit EventLoop(UniqueFd fd) : epfd_(std::move(fd)) {}
+  UniqueFd epfd_;
+};
+
+}  // namespace sup::os

@@ -1,0 +1,43 @@
+// Pid files: the supervisor's own (-p), written atomically, and the app's (-P), read as a hint.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sup::os {
+
+// Writes "PID\n" to path through a temp file in the same directory and rename(2), so readers
+// never see a partial file and a symlink at path is replaced, never followed.
+Result<void> write_pidfile(const std::string& path, pid_t pid);
+
+// Removes path if it still holds pid (someone may have taken it over since).
+void remove_pidfile_if_ours(const std::string& path, pid_t pid);
+
+// Reads a pid file without following a symlink. nullopt if it is absent or holds no valid PID.
+struct PidfileContents {
+  pid_t pid = 0;
+  uid_t owner = 0;
+  bool writable_by_others = false;  // group- or world-writable
+};
+std::optional<PidfileContents> read_pidfile(const std::string& path);
+
+// Refuses the start when path names a live supervisor other than ourselves (another instance
+// holds it), or when the directory cannot take the file. The error names the path.
+Result<void> check_pidfile_free(const std::string& path);
+
+}  // namespace sup::os
+
+namespace sup::os {
+
+// An inotify fd that becomes readable when a file may have been written or renamed into
+// place in path's directory (the -P file a launcher's daemon writes).
+Result<UniqueFd> watch_pidfile(const std::string& path);
+// Empties the inotify queue after it fired.
+void drain_watch(int fd);
+
+}  // namespace sup::os

@@ -1,0 +1,30 @@
+// Facts about processes, read from /proc (parsers in core/proc_parse).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/main_pid.hpp"
+#include "core/proc_parse.hpp"
+
+namespace sup::os {
+
+std::optional<core::ProcStat> read_stat(pid_t pid);
+
+// The target of /proc/PID/exe with " (deleted)" stripped; "" if unreadable.
+std::string read_exe(pid_t pid);
+
+// ProcInfo for each of pids that still exists (for successor election).
+std::vector<core::ProcInfo> snapshot(const std::vector<int>& pids);
+
+// Whether pid runs the same executable as this process (used to recognise a live supervisor
+// named by a pid file).
+bool is_same_executable_as_self(pid_t pid);
+
+// Whether pid is alive and not a zombie.
+bool is_running(pid_t pid);
+
+}  // namespace sup::os

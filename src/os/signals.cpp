@@ -1,0 +1,40 @@
+#include "os/signals.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <cerrno>
+
+namespace sup::os {
+
+Result<SignalFd> SignalFd::create(const std::vector<int>& signals) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : signals) sigaddset(&set, s);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return errno_error("sigprocmask");
+  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return errno_error("signalfd");
+  return SignalFd(UniqueFd(fd));
+}
+
+Result<std::vector<ReceivedSignal>> SignalFd::read_all() {
+  std::vector<ReceivedSignal> out;
+  signalfd_siginfo buf[16];
+  for (;;) {
+    const ssize_t n = ::read(fd_.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) return out;
+      return errno_error("reading signalfd");
+    }
+    const auto count = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);
+    for (std::size_t i = 0; i < count; ++i) {
+      out.push_back({static_cast<int>(buf[i].ssi_signo), static_cast<pid_t>(buf[i].ssi_pid)});
+    }
+    if (count < std::size(buf)) return out;
+  }
+}
+
+void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
+
+}  // namespace sup::os

@@ -1,0 +1,36 @@
+// Signals arrive through a signalfd; no handlers run. Blocking happens before anything else,
+// and every child gets an empty mask and default dispositions back before exec.
+#pragma once
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sup::os {
+
+struct ReceivedSignal {
+  int signo = 0;
+  pid_t sender = 0;
+};
+
+class SignalFd {
+ public:
+  // Blocks the given signals in the calling thread and opens a non-blocking signalfd for them.
+  static Result<SignalFd> create(const std::vector<int>& signals);
+
+  int fd() const noexcept { return fd_.get(); }
+  // Every pending signal, in arrival order (a signal pending twice arrives once).
+  Result<std::vector<ReceivedSignal>> read_all();
+
+ private:
+  explicit SignalFd(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+// Sets SIGPIPE to ignored, so a closed stderr never kills the supervisor.
+void ignore_sigpipe();
+
+}  // namespace sup::os

@@ -1,0 +1,143 @@
+#include "os/spawn.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sup::os {
+namespace {
+
+// What the child reports over the CLOEXEC pipe when a step before exec fails.
+struct ChildFailure {
+  int err;
+  char step[60];
+};
+
+[[noreturn]] void child_fail(int pipe_fd, const char* step, int err) {
+  ChildFailure f{};
+  f.err = err;
+  std::strncpy(f.step, step, sizeof f.step - 1);
+  [[maybe_unused]] auto n = ::write(pipe_fd, &f, sizeof f);
+  _exit(err == ENOENT ? 127 : 126);
+}
+
+// Runs in the child: async-signal-safe calls only, no allocation, no return.
+[[noreturn]] void child_main(const SpawnSpec& spec, char* const* argv, char* const* envp,
+                             int pipe_fd, pid_t parent) {
+  // Default dispositions and an empty mask: nothing of the supervisor's signal setup leaks.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+
+  if (spec.cgroup_join_fd >= 0 && ::write(spec.cgroup_join_fd, "0", 1) != 1) {
+    child_fail(pipe_fd, "joining the app's cgroup", errno);
+  }
+  // Its own process group: a Ctrl-C on the terminal reaches the supervisor, which forwards it
+  // once, instead of reaching both.
+  if (::setpgid(0, 0) != 0) child_fail(pipe_fd, "setpgid", errno);
+
+  const char* step = "";
+  if (int err = apply_credentials(spec.credentials, &step); err != 0) {
+    child_fail(pipe_fd, step, err);
+  }
+  if (spec.die_with_supervisor) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(pipe_fd, "prctl", errno);
+    // The supervisor may have died before the prctl took effect.
+    if (::getppid() != parent) _exit(125);
+  }
+
+  // Every fd beyond stdio closes at exec (the failure pipe stays usable until then), except
+  // the passed ones. Sources are first copied above any target, so that a source that is
+  // another pair's target is not clobbered; dup2 then clears close-on-exec on each target.
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  constexpr std::size_t kMaxPassed = 64;
+  int moved[kMaxPassed];
+  const std::size_t count = spec.pass_fds.size() < kMaxPassed ? spec.pass_fds.size() : kMaxPassed;
+  for (std::size_t i = 0; i < count; ++i) {
+    moved[i] = ::fcntl(spec.pass_fds[i].first, F_DUPFD_CLOEXEC, 1024);
+    if (moved[i] < 0) child_fail(pipe_fd, "passing a file descriptor", errno);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (::dup2(moved[i], spec.pass_fds[i].second) < 0) {
+      child_fail(pipe_fd, "passing a file descriptor", errno);
+    }
+  }
+
+  ::execve(spec.path.c_str(), argv, envp);
+  child_fail(pipe_fd, "exec", errno);
+}
+
+pid_t clone_with_pidfd(int cgroup_fd, int* pidfd) {
+  clone_args args{};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<std::uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  }
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+}
+
+std::vector<char*> to_c_array(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Result<Process> spawn(const SpawnSpec& spec) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("pipe2");
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+
+  // Everything the child needs is built here: it must not allocate.
+  const auto argv = to_c_array(spec.argv);
+  const auto envp = to_c_array(spec.env);
+  const pid_t parent = ::getpid();
+
+  int pidfd = -1;
+  pid_t pid = clone_with_pidfd(spec.cgroup_clone_fd, &pidfd);
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+    // Kernels before 5.3 have no clone3: fork, then open the pidfd while the child is
+    // guaranteed to exist (it cannot be reaped before we wait for it).
+    pid = ::fork();
+    if (pid > 0) pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  }
+  if (pid < 0) return errno_error("clone3");
+  if (pid == 0) child_main(spec, argv.data(), envp.data(), write_end.get(), parent);
+
+  Process child(pid, UniqueFd(pidfd));
+  write_end.reset();
+  ChildFailure failure{};
+  ssize_t n;
+  do {
+    n = ::read(read_end.get(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return child;  // the pipe closed at exec: the app runs
+
+  // The child failed before exec and exits at once; reap it so no zombie is left behind.
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) < 0 && errno == EINTR) {
+  }
+  return errno_error(failure.step, failure.err);
+}
+
+}  // namespace sup::os

@@ -1,0 +1,33 @@
+// Starting the app: clone3(CLONE_PIDFD [| CLONE_INTO_CGROUP]), so the app is in its cgroup
+// before it runs an instruction of its own and we hold a pidfd from the first moment.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "os/privileges.hpp"
+#include "os/process.hpp"
+#include "util/result.hpp"
+
+namespace sup::os {
+
+struct SpawnSpec {
+  std::string path;                // absolute path of the executable
+  std::vector<std::string> argv;   // argv[0] first
+  std::vector<std::string> env;    // "NAME=value"
+  Credentials credentials;
+  int cgroup_clone_fd = -1;        // clone3 CLONE_INTO_CGROUP target, or -1
+  int cgroup_join_fd = -1;         // cgroup.procs to write "0" to before exec, or -1
+  // Fds handed to the app: (our fd, the app's fd number). All others are closed at exec.
+  std::vector<std::pair<int, int>> pass_fds;
+  // SIGKILL the app if the supervisor dies (PR_SET_PDEATHSIG, set after the privilege drop,
+  // which would reset it).
+  bool die_with_supervisor = true;
+};
+
+// Error.code is the errno of the step that failed (ENOENT, EACCES, …); the message names it.
+// A child whose setup failed has been reaped before this returns.
+Result<Process> spawn(const SpawnSpec& spec);
+
+}  // namespace sup::os

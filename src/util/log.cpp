@@ -1,0 +1,57 @@
+#include "util/log.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+namespace sup::log {
+namespace {
+
+int g_verbosity = static_cast<int>(Level::kInfo);
+int g_pid = 0;
+
+// One write(2) per line, so lines from the supervisor and the app never interleave mid-line.
+void emit(std::string_view prefix_tail, std::string_view text) {
+  std::string line = "supervisor";
+  line += prefix_tail;
+  line += text;
+  line += '\n';
+  const int saved = errno;
+  const char* p = line.data();
+  std::size_t left = line.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  errno = saved;
+}
+
+void emit_with_pid(std::string_view text) {
+  emit("[" + std::to_string(g_pid != 0 ? g_pid : ::getpid()) + "]: ", text);
+}
+
+}  // namespace
+
+void set_verbosity(int level) { g_verbosity = level; }
+void set_pid(int pid) { g_pid = pid; }
+
+bool enabled(Level level) { return g_verbosity >= static_cast<int>(level); }
+
+void error(std::string_view text) {
+  if (g_verbosity >= static_cast<int>(Level::kError)) emit_with_pid(text);
+}
+void info(std::string_view text) {
+  if (g_verbosity >= static_cast<int>(Level::kInfo)) emit_with_pid(text);
+}
+void debug(std::string_view text) {
+  if (g_verbosity >= static_cast<int>(Level::kDebug)) emit_with_pid(text);
+}
+void fatal(std::string_view text) {
+  if (g_verbosity >= static_cast<int>(Level::kError)) emit(": ", text);
+}
+
+}  // namespace sup::log
