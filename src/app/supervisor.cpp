@@ -235,8 +235,9 @@ void Supervisor::reap_children() {
 
 void Supervisor::on_main_pidfd() {
   if (main_handled_ || !os::has_exited(main_)) return;  // a stale event of an earlier main
+  const pid_t exited = main_.pid();
   reap_children();
-  if (main_handled_) return;
+  if (main_handled_ || main_.pid() != exited) return;  // the reaper dealt with it
   // nullopt: not our child (a successor named by a hint whose parent still lives), whose
   // status is not ours to know.
   on_main_exit(main_.reap_exited());
