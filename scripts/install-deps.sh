@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what building and testing supervisor needs on Debian 12, from Debian's archive:
+# the toolchain, GoogleTest, and the real daemons the end-to-end suite runs (nginx, redis,
+# haproxy). Packages already present are left alone.
+set -euo pipefail
+
+packages=(build-essential cmake libgtest-dev libgmock-dev nginx-light redis-server haproxy
+          systemd util-linux procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+# The packaged services must not start: the tests run their own instances on 127.0.0.1.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
