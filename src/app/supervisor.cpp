@@ -24,6 +24,9 @@ enum Token : std::uint64_t { kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents,
 
 constexpr int kSigChld = 17;
 constexpr int kSigCont = 18;
+constexpr int kSigTstp = 20;
+constexpr int kSigTtin = 21;
+constexpr int kSigTtou = 22;
 // After the final kill, how long to wait for the app's processes to vanish before giving up.
 constexpr std::int64_t kLeftoverGraceMs = 5000;
 
@@ -181,6 +184,12 @@ void Supervisor::handle_signal(int sig) {
     return;
   }
   if (auto r = main_.signal(plan.forward); !r) log::error(r.error().message);
+  // Ctrl-Z in a terminal reaches only the supervisor (the app has a process group of its
+  // own): suspend ourselves as well, so the shell sees a stopped job; `fg` sends SIGCONT,
+  // which is forwarded in turn (dumb-init does the same).
+  if ((sig == kSigTstp || sig == kSigTtin || sig == kSigTtou) && os::in_terminal_foreground()) {
+    os::stop_self();
+  }
 }
 
 void Supervisor::request_stop(int forward) {

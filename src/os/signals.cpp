@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -34,6 +35,12 @@ Result<std::vector<ReceivedSignal>> SignalFd::read_all() {
     if (count < std::size(buf)) return out;
   }
 }
+
+bool in_terminal_foreground() {
+  return ::isatty(STDIN_FILENO) == 1 && ::tcgetpgrp(STDIN_FILENO) == ::getpgrp();
+}
+
+void stop_self() { ::kill(::getpid(), SIGSTOP); }
 
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 

@@ -30,6 +30,13 @@ class SignalFd {
   UniqueFd fd_;
 };
 
+// Whether we run in the foreground process group of the terminal on stdin: the interactive
+// case, where Ctrl-Z must suspend the supervisor too so the shell's job control sees it.
+bool in_terminal_foreground();
+
+// Stops this process (SIGSTOP), as a shell job does on Ctrl-Z; SIGCONT resumes it.
+void stop_self();
+
 // Sets SIGPIPE to ignored, so a closed stderr never kills the supervisor.
 void ignore_sigpipe();
 
