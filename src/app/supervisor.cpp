@@ -13,7 +13,6 @@
 #include "os/proc.hpp"
 #include "os/spawn.hpp"
 #include "util/log.hpp"
-#include "util/strings.hpp"
 
 extern char** environ;
 
@@ -32,10 +31,17 @@ constexpr std::int64_t kLeftoverGraceMs = 5000;
 
 std::string pid_str(pid_t pid) { return std::to_string(pid); }
 
-// Shell-style exit status for a failed first start (SPEC 3).
+// Shell-style exit status for a failed start (SPEC 3): errors that mean "this program cannot
+// be run" are 126, a missing one 127; a failure of the supervisor itself (no memory, no more
+// processes) is 125.
 int spawn_exit_code(const Error& err) {
-  if (!starts_with(err.message, "exec")) return core::kExitFailure;
-  return err.code == ENOENT ? core::kExitNotFound : core::kExitNotExecutable;
+  switch (err.code) {
+    case ENOENT: return core::kExitNotFound;
+    case EACCES: case ENOEXEC: case EISDIR: case ETXTBSY: case ELOOP: case ENAMETOOLONG:
+    case ENOTDIR: case EPERM: case EINVAL: case E2BIG: case ELIBBAD:
+      return core::kExitNotExecutable;
+    default: return core::kExitFailure;
+  }
 }
 
 }  // namespace
