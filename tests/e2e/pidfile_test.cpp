@@ -1,0 +1,112 @@
+// SPEC 2: -p writes the supervisor's PID atomically (no symlink following) and removes it at
+// exit only if it still holds our PID; -f forks into the background, the foreground process
+// exiting 0 only once the app has started, non-zero with the reason otherwise.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+class Pidfile : public E2ETest {};
+
+TEST_F(Pidfile, HoldsSupervisorPidAndIsRemovedAtExit) {
+  std::string pidfile = tmp_ / "sup.pid";
+  SupervisedRun run(supervise({"-p", pidfile}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  EXPECT_EQ(read_pid_file(pidfile), run.pid());
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_FALSE(read_file(pidfile).has_value()) << "pidfile not removed at exit";
+}
+
+TEST_F(Pidfile, IsRemovedWhenTheAppEndsByItself) {
+  std::string pidfile = tmp_ / "sup.pid";
+  SupervisedRun run(supervise({"-p", pidfile}, {"exit", "7"}));
+  EXPECT_EQ(run.wait_exit(), 7) << run.log();
+  EXPECT_FALSE(read_file(pidfile).has_value()) << "pidfile not removed at exit";
+}
+
+TEST_F(Pidfile, IsKeptWhenItNoLongerHoldsOurPid) {
+  std::string pidfile = tmp_ / "sup.pid";
+  SupervisedRun run(supervise({"-p", pidfile}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  ASSERT_EQ(read_pid_file(pidfile), run.pid());
+  // Someone else (a second instance started by hand, say) owns the file now.
+  std::string other = std::to_string(getpid()) + "\n";
+  write_file(pidfile, other);
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_EQ(read_file(pidfile), other) << "a pidfile that is not ours must be left alone";
+}
+
+// A pidfile naming a live process that is not a supervisor (a stale file whose PID was reused)
+// does not block the start.
+TEST_F(Pidfile, StalePidfileNamingAnotherProcessIsReplaced) {
+  std::string pidfile = tmp_ / "sup.pid";
+  write_file(pidfile, std::to_string(getpid()) + "\n");
+  SupervisedRun run(supervise({"-p", pidfile}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  EXPECT_EQ(read_pid_file(pidfile), run.pid());
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Pidfile, SymlinkIsReplacedNotFollowed) {
+  std::string pidfile = tmp_ / "sup.pid";
+  std::string target = tmp_ / "target";
+  write_file(target, "untouched\n");
+  ASSERT_EQ(symlink(target.c_str(), pidfile.c_str()), 0);
+  SupervisedRun run(supervise({"-p", pidfile}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  struct stat st {};
+  ASSERT_EQ(lstat(pidfile.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode)) << "the pidfile should be a regular file now";
+  EXPECT_EQ(read_pid_file(pidfile), run.pid());
+  EXPECT_EQ(read_file(target), "untouched\n") << "the supervisor wrote through the symlink";
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Pidfile, ForkExitsZeroOnceAppStartedAndPidfileHoldsBackgroundPid) {
+  std::string pidfile = tmp_ / "sup.pid";
+  SupervisedRun run(supervise({"-f", "-p", pidfile}, {"print-signals"}));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  // Checked at once: by the time the foreground process is gone, the app must be running.
+  auto background = read_pid_file(pidfile);
+  ASSERT_TRUE(background) << "no pidfile once the foreground process exited\n" << run.log();
+  pid_t bg = static_cast<pid_t>(*background);
+  run.track_extra_supervisor(bg);
+  EXPECT_NE(bg, run.pid());
+  EXPECT_TRUE(is_alive(bg)) << "the background supervisor is not running";
+  EXPECT_EQ(std::filesystem::path(exe_of(bg)), std::filesystem::canonical(kSupervisor));
+  auto kids = children_of(bg);
+  ASSERT_EQ(kids.size(), 1u) << "the app was not started when the foreground exited\n"
+                             << run.log();
+  EXPECT_TRUE(eventually([&] {
+    return cmdline_of(kids[0]).find("print-signals") != std::string::npos;
+  })) << cmdline_of(kids[0]);
+
+  kill(bg, SIGTERM);
+  EXPECT_TRUE(wait_gone(bg)) << "the background supervisor ignored SIGTERM";
+  EXPECT_TRUE(eventually([&] { return !read_file(pidfile).has_value(); }))
+      << "pidfile not removed by the background supervisor";
+  EXPECT_FALSE(is_alive(kids[0])) << "the app survived its supervisor";
+}
+
+TEST_F(Pidfile, ForkWithAbsentProgramExits127WithTheReason) {
+  std::string pidfile = tmp_ / "sup.pid";
+  SupervisedRun run({"-f", "-p", pidfile, "--", tmp_ / "absent"});
+  EXPECT_EQ(run.wait_exit(), 127) << run.log();
+  run.drain(2000ms);
+  EXPECT_GE(run.count(Stream::kErr, R"(^supervisor.*absent)"), 1) << run.log();
+  EXPECT_TRUE(eventually([&] { return !read_file(pidfile).has_value(); }))
+      << "pidfile left behind";
+}
+
+}  // namespace
+}  // namespace e2e

@@ -1,0 +1,215 @@
+// SPEC 4: the restart policy and its backoff. -c restarts on a crash, -e on a non-success exit
+// code, neither means no restart; the first restart is immediate, then 1, 2, 4 ... s capped by
+// -l; a healthy run resets the sequence; --max-restarts gives up with the app's last status.
+// Timing assertions allow +-300 ms around the SPEC's delays (a loaded 2-core machine).
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+constexpr double kTolerance = 300;  // ms
+
+class Restart : public E2ETest {};
+
+// Waits for `n` "started" lines and returns the time each was read.
+std::vector<Clock::time_point> starts(SupervisedRun& run, int n, Millis each = 6000ms) {
+  std::vector<Clock::time_point> at;
+  for (int i = 0; i < n; ++i) {
+    auto m = run.expect_err(kStarted, each);
+    if (!m) break;
+    at.push_back(m->at);
+  }
+  return at;
+}
+
+// The "Done when" measurement: an app that crashes at once under -c -l 2 is restarted with gaps
+// of about 0, 1, 2, 2, 2 s.
+TEST_F(Restart, CrashLoopGapsAre0_1_2_2_2Seconds) {
+  SupervisedRun run(supervise({"-c", "-l", "2"}, {"crash", "SEGV"}));
+  auto at = starts(run, 6);
+  ASSERT_EQ(at.size(), 6u) << run.log();
+  const double expected[] = {0, 1000, 2000, 2000, 2000};
+  std::string measured;
+  for (size_t i = 0; i < 5; ++i) measured += std::to_string(ms_between(at[i], at[i + 1])) + " ";
+  for (size_t i = 0; i < 5; ++i) {
+    double gap = ms_between(at[i], at[i + 1]);
+    EXPECT_NEAR(gap, expected[i], kTolerance)
+        << "gap " << i + 1 << " (measured gaps ms: " << measured << ")\n" << run.log();
+  }
+  std::cout << "[ measured ] restart gaps (ms): " << measured << "\n";
+  EXPECT_EQ(run.count(Stream::kErr, R"(killed by SIGSEGV)"), 6) << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 128 + SIGSEGV) << "the app's last status\n" << run.log();
+}
+
+TEST_F(Restart, RestartingLineAnnouncesDelayAndCount) {
+  SupervisedRun run(supervise({"-c", "-l", "2"}, {"crash", "SEGV"}));
+  EXPECT_TRUE(run.expect_err(R"(restarting in 0(\.0+)? s \(restart 1\))"));
+  EXPECT_TRUE(run.expect_err(R"(restarting in 1(\.0+)? s \(restart 2\))"));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, RestartOnErrorRestartsExitCode1) {
+  SupervisedRun run(supervise({"-e"}, {"exit", "1"}));
+  EXPECT_EQ(starts(run, 2).size(), 2u);
+  run.send(SIGTERM);
+  auto status = run.wait_exit();
+  // The app exits 1 by itself within a millisecond; only a TERM that lands in that window
+  // would give 143.
+  EXPECT_TRUE(status == 1 || status == 128 + SIGTERM) << run.log();
+}
+
+TEST_F(Restart, RestartOnErrorDoesNotRestartExitCode0) {
+  SupervisedRun run(supervise({"-e"}, {"exit", "0"}));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kRestarting), 0) << run.log();
+}
+
+TEST_F(Restart, RestartOnErrorDoesNotRestartCrash) {
+  SupervisedRun run(supervise({"-e"}, {"crash", "SEGV"}));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGSEGV) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, RestartOnCrashDoesNotRestartExitCode1) {
+  SupervisedRun run(supervise({"-c"}, {"exit", "1"}));
+  EXPECT_EQ(run.wait_exit(), 1) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, WithoutFlagsExitIsNotRestarted) {
+  SupervisedRun run(supervise({}, {"exit", "1"}));
+  EXPECT_EQ(run.wait_exit(), 1) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kRestarting), 0) << run.log();
+}
+
+TEST_F(Restart, WithoutFlagsCrashIsNotRestarted) {
+  SupervisedRun run(supervise({}, {"crash", "SEGV"}));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGSEGV) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+// -s makes 3 a success code: -e does not restart it, and the status still passes through.
+TEST_F(Restart, ShortSuccessOptionStopsRestartOfThatCode) {
+  SupervisedRun run(supervise({"-e", "-s", "3"}, {"exit", "3"}));
+  EXPECT_EQ(run.wait_exit(), 3) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, LongSuccessOptionStopsRestartOfThatCode) {
+  SupervisedRun run(supervise({"-e", "--success=3"}, {"exit", "3"}));
+  EXPECT_EQ(run.wait_exit(), 3) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, NoRestartCodeIsNotRestarted) {
+  SupervisedRun run(supervise({"-e", "--no-restart=4"}, {"exit", "4"}));
+  EXPECT_EQ(run.wait_exit(), 4) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, NoRestartSignalIsNotRestarted) {
+  SupervisedRun run(supervise({"-c", "--no-restart=SIGSEGV"}, {"crash", "SEGV"}));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGSEGV) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, RestartAlwaysRestartsExitCode0) {
+  SupervisedRun run(supervise({"--restart=always"}, {"exit", "0"}));
+  EXPECT_EQ(starts(run, 2).size(), 2u);
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, MaxRestartsGivesUpWithLastStatus) {
+  SupervisedRun run(supervise({"-e", "--max-restarts=2"}, {"exit", "4"}));
+  EXPECT_EQ(run.wait_exit(10000ms), 4) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 3) << "1 start + 2 restarts\n" << run.log();
+}
+
+// flap 2 FILE 1.5: two runs fail at once (restarts after 0 and 1 s), the third runs 1.5 s then
+// fails. With --healthy-after=1 that run was healthy: the next restart is immediate again.
+TEST_F(Restart, HealthyRunResetsBackoff) {
+  SupervisedRun run(supervise({"-e", "-l", "2", "--healthy-after=1"},
+                              {"flap", "2", tmp_ / "count", "1.5"}));
+  ASSERT_TRUE(run.expect_out("^flap run=3 ok"));
+  auto done = run.expect_out("^flap run=3 done", 5000ms);
+  ASSERT_TRUE(done);
+  auto next = run.expect_out("^flap run=4 ok", 5000ms);
+  ASSERT_TRUE(next);
+  double gap = ms_between(done->at, next->at);
+  std::cout << "[ measured ] restart after a healthy run (ms): " << gap << "\n";
+  EXPECT_LT(gap, kTolerance) << "expected an immediate restart\n" << run.log();
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+// The same app with --healthy-after=5: the 1.5 s run does not count, the backoff goes on (2 s).
+TEST_F(Restart, ShortRunKeepsBackoff) {
+  SupervisedRun run(supervise({"-e", "-l", "2", "--healthy-after=5"},
+                              {"flap", "2", tmp_ / "count", "1.5"}));
+  ASSERT_TRUE(run.expect_out("^flap run=3 ok"));
+  auto done = run.expect_out("^flap run=3 done", 5000ms);
+  ASSERT_TRUE(done);
+  auto next = run.expect_out("^flap run=4 ok", 6000ms);
+  ASSERT_TRUE(next);
+  double gap = ms_between(done->at, next->at);
+  EXPECT_NEAR(gap, 2000, kTolerance) << run.log();
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+// A binary removed on disk (mid-upgrade, say): the restart fails to spawn. That counts as a
+// failed run: logged, backed off (1 s, 2 s ...), never a tight loop; once the binary is back,
+// the next attempt starts it.
+TEST_F(Restart, RemovedBinaryIsAFailedRunWithBackoff) {
+  std::string copy = tmp_ / "app-copy";
+  std::filesystem::copy_file(kTestapp, copy);
+  chmod(copy.c_str(), 0755);
+  SupervisedRun run({"-c", "-l", "4", "--", copy, "print-signals"});
+  auto first = run.expect_out(R"(^ready pid=(\d+))");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(run.expect_err(kStarted));
+  std::filesystem::remove(copy);
+  kill(static_cast<pid_t>(first->num(1)), SIGKILL);
+  ASSERT_TRUE(run.expect_err("killed by SIGKILL"));
+
+  // The failed attempts name the program. Restart 1 is immediate, restart 2 waits 1 s,
+  // restart 3 waits 2 s.
+  const std::string failed = R"(^supervisor\[\d+\]: (?!started ).*)" + regex_escape(copy);
+  auto fail1 = run.expect_err(failed, 3000ms);
+  auto fail2 = run.expect_err(failed, 4000ms);
+  ASSERT_TRUE(fail1 && fail2) << run.log();
+  EXPECT_NEAR(ms_between(fail1->at, fail2->at), 1000, kTolerance) << run.log();
+  EXPECT_TRUE(run.still_running_after(0ms)) << "a failed restart must not end the supervisor";
+
+  std::filesystem::copy_file(kTestapp, copy);
+  chmod(copy.c_str(), 0755);
+  auto back = run.expect_out(R"(^ready pid=(\d+))", 5000ms);
+  ASSERT_TRUE(back) << "the app did not come back once its binary was restored";
+  EXPECT_NE(back->num(1), first->num(1));
+  EXPECT_NEAR(ms_between(fail2->at, back->at), 2000, kTolerance) << run.log();
+  EXPECT_LE(run.count(Stream::kErr, failed), 4) << "a tight loop of failed restarts\n" << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+}  // namespace
+}  // namespace e2e

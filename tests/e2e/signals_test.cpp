@@ -1,0 +1,171 @@
+// SPEC 6: signals. Every steering signal sent to the supervisor reaches the app's current main
+// process; TERM and INT also request a stop (no restart, SIGKILL after --stop-timeout); QUIT is
+// forwarded without a stop; --map-signal rewrites or drops; a stop during a backoff wait ends
+// the supervisor at once.
+#include <signal.h>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+class Signals : public E2ETest {};
+
+std::string name_of(int sig) { return sigabbrev_np(sig); }
+
+// Starts print-signals and returns the app's pid (0 on failure).
+pid_t ready_app(SupervisedRun& run) {
+  auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
+  return ready ? static_cast<pid_t>(ready->num(1)) : 0;
+}
+
+TEST_F(Signals, EverySteeringSignalReachesTheApp) {
+  SupervisedRun run(supervise({"-c"}, {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  // SPEC 6's list, TERM last (it ends print-signals) and INT in a test of its own.
+  for (int sig : {SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH,
+                  SIGALRM, SIGPWR, SIGVTALRM, SIGPROF, SIGURG, SIGIO, SIGTERM}) {
+    run.send(sig);
+    ASSERT_TRUE(run.expect_out("^signal " + name_of(sig) + "$")) << "SIG" << name_of(sig);
+  }
+  EXPECT_TRUE(run.expect_err("stopping: SIGTERM"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Signals, QuitLeavesTheSupervisorRunning) {
+  SupervisedRun run(supervise({"-c"}, {"print-signals"}));
+  pid_t app = ready_app(run);
+  ASSERT_NE(app, 0);
+  run.send(SIGQUIT);
+  ASSERT_TRUE(run.expect_out("^signal QUIT$"));
+  run.send(SIGUSR1);
+  ASSERT_TRUE(run.expect_out("^signal USR1$"));
+  EXPECT_FALSE(run.exited());
+  EXPECT_TRUE(is_alive(app));
+  EXPECT_EQ(run.count(Stream::kErr, "stopping"), 0) << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// QUIT requests no stop: an app killed by it is a crash like any other, restarted under -c.
+TEST_F(Signals, AppKilledByForwardedQuitIsRestarted) {
+  SupervisedRun run(supervise({"-c"}, {"sleep"}), in_directory(tmp_.path()));
+  auto first = run.expect_err(kStarted);
+  ASSERT_TRUE(first);
+  run.send(SIGQUIT);
+  EXPECT_TRUE(run.expect_err("killed by SIGQUIT"));
+  auto second = run.expect_err(kStarted);
+  ASSERT_TRUE(second);
+  EXPECT_NE(second->groups[2], first->groups[2]);
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 128 + SIGTERM) << run.log();
+}
+
+TEST_F(Signals, TermRequestsStopWithoutRestart) {
+  SupervisedRun run(supervise({"-c"}, {"sleep"}));
+  ASSERT_TRUE(run.expect_err(kStarted));
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 128 + SIGTERM) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Signals, IntRequestsStopWithoutRestart) {
+  SupervisedRun run(supervise({"-c"}, {"sleep"}));
+  ASSERT_TRUE(run.expect_err(kStarted));
+  run.send(SIGINT);
+  EXPECT_EQ(run.wait_exit(), 128 + SIGINT) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+// Under --restart=always an app that exits 0 would be restarted: not after a stop request.
+TEST_F(Signals, IntReachesTheAppAndStopsEvenUnderRestartAlways) {
+  SupervisedRun run(supervise({"--restart=always"}, {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  run.send(SIGINT);
+  EXPECT_TRUE(run.expect_out("^signal INT$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Signals, MapSignalRewritesUsr1ToUsr2) {
+  SupervisedRun run(supervise({"--map-signal=USR1:USR2"}, {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  run.send(SIGUSR1);
+  auto first = run.expect_out("^signal ");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->line, "signal USR2");
+  run.send(SIGHUP);  // an unmapped signal is untouched
+  auto second = run.expect_out("^signal ");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->line, "signal HUP");
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Signals, MapSignalToZeroDropsIt) {
+  SupervisedRun run(supervise({"--map-signal=USR1:0"}, {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  run.send(SIGUSR1);
+  run.send(SIGHUP);
+  auto next = run.expect_out("^signal ");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->line, "signal HUP") << "USR1 should have been dropped\n" << run.log();
+  EXPECT_FALSE(run.exited());
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// The "Done when" measurement: kill -TERM on the supervisor during a backoff wait ends it
+// within 100 ms.
+TEST_F(Signals, TermDuringBackoffEndsSupervisorWithin100ms) {
+  SupervisedRun run(supervise({"-c", "-l", "80"}, {"crash", "SEGV"}));
+  // Restarts 1 (0 s) and 2 (1 s) go by; restart 3 waits 2 s: stop it in that wait.
+  ASSERT_TRUE(run.expect_err(R"(restarting in 2(\.0+)? s)", 6000ms));
+  auto sent = Clock::now();
+  run.send(SIGTERM);
+  auto status = run.wait_exit(2000ms);
+  double took = ms_between(sent, run.exit_time());
+  std::cout << "[ measured ] TERM during backoff -> exit (ms): " << took << "\n";
+  EXPECT_LT(took, 100) << run.log();
+  // SPEC 3: the app ended for good, its last status was SIGSEGV.
+  EXPECT_EQ(status, 128 + SIGSEGV) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 3) << "no start after the stop request\n"
+                                                  << run.log();
+}
+
+TEST_F(Signals, IgnoredTermEscalatesToKillAfterStopTimeout) {
+  SupervisedRun run(supervise({"--stop-timeout=1"}, {"ignore-term"}));
+  ASSERT_NE(ready_app(run), 0);
+  auto sent = Clock::now();
+  run.send(SIGTERM);
+  auto status = run.wait_exit(5000ms);
+  double took = ms_between(sent, run.exit_time());
+  std::cout << "[ measured ] TERM ignored -> KILL -> exit (ms): " << took << "\n";
+  EXPECT_EQ(status, 128 + SIGKILL) << run.log();
+  EXPECT_GE(took, 900) << run.log();
+  EXPECT_LE(took, 1500) << run.log();
+  EXPECT_TRUE(run.expect_err("stopping: SIGTERM"));
+}
+
+// SPEC 6: "A stopped app is sent SIGCONT after the stop signal, so it can act on it."
+TEST_F(Signals, StoppedAppIsContinuedAfterStopSignal) {
+  SupervisedRun run(supervise({}, {"print-signals"}));
+  pid_t app = ready_app(run);
+  ASSERT_NE(app, 0);
+  kill(app, SIGSTOP);
+  ASSERT_TRUE(eventually([&] {
+    auto st = read_stat(app);
+    return st && st->state == 'T';
+  }));
+  run.send(SIGTERM);
+  // The app can only print this once it runs again.
+  EXPECT_TRUE(run.expect_out("^signal TERM$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+}  // namespace
+}  // namespace e2e

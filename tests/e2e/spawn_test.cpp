@@ -1,0 +1,66 @@
+// SPEC 6: the app starts with default signal dispositions, an empty signal mask, no file
+// descriptor beyond stdio, in a process group of its own, whatever state the supervisor itself
+// was started in. The harness starts the supervisor with signals ignored and blocked (a shell
+// started in the background, nohup, a careless init all do that).
+#include <signal.h>
+
+#include <cstdlib>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+class Spawning : public E2ETest {
+ protected:
+  // Runs `testapp state` under a supervisor started with a dirty signal state.
+  std::optional<Match> app_state() {
+    RunOptions options;
+    options.ignore_signals = {SIGPIPE, SIGINT, SIGHUP, SIGUSR2};
+    options.block_signals = {SIGUSR1, SIGHUP, SIGTERM, SIGCHLD, SIGALRM};
+    run_ = std::make_unique<SupervisedRun>(supervise({}, {"state"}), options);
+    return run_->expect_out(
+        R"(^blocked=([0-9a-f]+) ignored=([0-9a-f]+) fds=(\S*) pgid=(\d+) pid=(\d+) sid=(\d+)$)");
+  }
+  void TearDown() override {
+    if (run_) {
+      run_->send(SIGTERM);
+      EXPECT_EQ(run_->wait_exit(), 128 + SIGTERM) << run_->log();
+      run_.reset();
+    }
+    E2ETest::TearDown();
+  }
+  std::unique_ptr<SupervisedRun> run_;
+};
+
+unsigned long long hex(const std::string& text) { return std::strtoull(text.c_str(), nullptr, 16); }
+
+TEST_F(Spawning, AppHasEmptySignalMask) {
+  auto state = app_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(hex(state->groups[1]), 0u) << state->line;
+}
+
+TEST_F(Spawning, AppHasDefaultSignalDispositions) {
+  auto state = app_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(hex(state->groups[2]), 0u) << "signals ignored in the app: " << state->line;
+}
+
+TEST_F(Spawning, AppHasOnlyStdioOpen) {
+  auto state = app_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->groups[3], "0,1,2") << state->line;
+}
+
+TEST_F(Spawning, AppRunsInItsOwnProcessGroup) {
+  auto state = app_state();
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->groups[4], state->groups[5]) << "pgid != pid: " << state->line;
+  auto sup = read_stat(run_->pid());
+  ASSERT_TRUE(sup);
+  EXPECT_NE(state->num(4), sup->pgrp) << "the app shares the supervisor's process group";
+}
+
+}  // namespace
+}  // namespace e2e

@@ -1,0 +1,124 @@
+// SPEC 5: following the main process. An app that upgrades itself by fork+exec (the old
+// process exits once the new one is ready) and an app that daemonizes itself (double fork,
+// setsid) are followed: the supervisor's PID stays, the main PID changes, signals reach the
+// newest process. These work without cgroups too (subreaper + "same executable" rule), so
+// they run unchanged in all three cgroup modes.
+#include <signal.h>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+class Successors : public E2ETest {};
+
+std::string main_pid_change(long from, long to) {
+  return "main pid " + std::to_string(from) + " -> " + std::to_string(to) + R"(\b)";
+}
+
+// The "Done when" scenario: five self-upgrades; after each, a USR1 sent to the supervisor
+// reaches the newest process and no other.
+TEST_F(Successors, FiveSelfUpgradesAreFollowedAndSignalsReachTheNewest) {
+  SupervisedRun run(supervise({"-c"}, {"upgrade"}));
+  auto ready = run.expect_out(R"(^ready pid=(\d+) gen=1$)");
+  ASSERT_TRUE(ready);
+  long main = ready->num(1);
+  std::set<long> pids = {main};
+  for (int gen = 2; gen <= 6; ++gen) {
+    run.send(SIGUSR2);  // forwarded to the current main process, which upgrades itself
+    auto next = run.expect_out(R"(^ready pid=(\d+) gen=)" + std::to_string(gen) + "$");
+    ASSERT_TRUE(next) << "upgrade to gen " << gen;
+    long successor = next->num(1);
+    ASSERT_TRUE(run.expect_err(main_pid_change(main, successor)));
+    EXPECT_TRUE(wait_gone(static_cast<pid_t>(main))) << "the old process " << main << " stayed";
+
+    run.send(SIGUSR1);
+    auto got = run.expect_out(R"(^gen=(\d+) got USR1 pid=(\d+)$)");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->num(1), gen) << got->line;
+    EXPECT_EQ(got->num(2), successor) << got->line;
+    EXPECT_FALSE(run.exited()) << run.log();
+    pids.insert(successor);
+    main = successor;
+  }
+  EXPECT_EQ(pids.size(), 6u) << "the app's PID should have changed 5 times";
+  EXPECT_EQ(run.count(Stream::kOut, "got USR1"), 5) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << "an upgrade is not a restart\n" << run.log();
+
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.expect_out(R"(^gen=6 got TERM pid=)" + std::to_string(main) + "$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// Runs `daemonize PIDFILE` and returns {launcher pid, daemon pid} once the supervisor follows
+// the daemon.
+std::pair<long, long> follow_daemon(SupervisedRun& run) {
+  auto started = run.expect_err(kStarted);
+  if (!started) return {0, 0};
+  long launcher = started->num(2);
+  auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
+  if (!ready) return {0, 0};
+  long daemon = ready->num(1);
+  if (!run.expect_err(main_pid_change(launcher, daemon))) return {0, 0};
+  return {launcher, daemon};
+}
+
+TEST_F(Successors, DaemonIsFollowedThroughMainPidfile) {
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({"-P", pidfile}, {"daemonize", pidfile}));
+  auto [launcher, daemon] = follow_daemon(run);
+  ASSERT_NE(daemon, 0);
+  EXPECT_EQ(read_pid_file(pidfile), daemon);
+  EXPECT_TRUE(wait_gone(static_cast<pid_t>(launcher)));
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^signal USR1$"));
+  EXPECT_TRUE(is_alive(static_cast<pid_t>(daemon)));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.expect_out("^signal TERM$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Successors, DaemonIsFollowedWithoutMainPidfile) {
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({}, {"daemonize", pidfile}));
+  auto [launcher, daemon] = follow_daemon(run);
+  ASSERT_NE(daemon, 0);
+  EXPECT_TRUE(wait_gone(static_cast<pid_t>(launcher)));
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^signal USR1$"));
+  run.send(SIGHUP);
+  EXPECT_TRUE(run.expect_out("^signal HUP$"));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.expect_out("^signal TERM$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+void expect_killed_daemon_restarted(SupervisedRun& run) {
+  auto [launcher, daemon] = follow_daemon(run);
+  ASSERT_NE(daemon, 0);
+  kill(static_cast<pid_t>(daemon), SIGKILL);
+  EXPECT_TRUE(run.expect_err("pid " + std::to_string(daemon) + " killed by SIGKILL"));
+  auto [launcher2, daemon2] = follow_daemon(run);
+  ASSERT_NE(daemon2, 0) << "the daemon was not restarted";
+  EXPECT_NE(daemon2, daemon);
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^signal USR1$"));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.expect_out("^signal TERM$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+TEST_F(Successors, KilledDaemonIsRestartedUnderRestartOnCrash) {
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({"-c", "-P", pidfile}, {"daemonize", pidfile}));
+  expect_killed_daemon_restarted(run);
+}
+
+TEST_F(Successors, KilledDaemonWithoutMainPidfileIsRestartedUnderRestartOnCrash) {
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({"-c"}, {"daemonize", pidfile}));
+  expect_killed_daemon_restarted(run);
+}
+
+}  // namespace
+}  // namespace e2e
