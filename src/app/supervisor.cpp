@@ -317,6 +317,7 @@ bool Supervisor::elect_successor() {
     if (auto contents = os::read_pidfile(cfg_.main_pidfile)) in.pidfile_pid = contents->pid;
   }
   in.predecessors = predecessors_;
+  in.main_crashed = last_status_.is_signal();
   const core::Election e = core::elect_main_pid(in);
   for (const auto& refused : e.refused) log::error("ignoring " + refused);
   if (e.kind == core::Election::Kind::kAmbiguous) {

@@ -48,7 +48,7 @@ Election elect_main_pid(const ElectionInput& in) {
                               [&](int pid) { return suitable_main_pid(in, pid); });
     if (alive != in.predecessors.rend()) {
       result = elected(*alive, "predecessor");
-    } else {
+    } else if (!in.main_crashed) {
       std::vector<const ProcInfo*> children;
       for (const auto& p : in.app) {
         if (p.ppid == in.self && p.exe == in.exe && suitable_main_pid(in, p.pid)) {

@@ -24,6 +24,10 @@ struct ElectionInput {
   std::optional<int> pidfile_pid;     // from --main-pidfile
   std::optional<int> notify_pid;      // from MAINPID=
   std::vector<int> predecessors;      // earlier main processes, oldest first, maybe still alive
+  // The main process was killed by a signal: a crash, not a hand-over. Its children are then
+  // orphans (an nginx master's workers run the same executable), never heirs; only a hint or
+  // a predecessor can name a successor.
+  bool main_crashed = false;
 };
 
 struct Election {
@@ -40,7 +44,7 @@ struct Election {
 bool suitable_main_pid(const ElectionInput& in, int pid);
 
 // Rules in order: the pidfile hint, the MAINPID hint, the most recent predecessor still alive
-// (a rolled-back upgrade), then the app's direct children of the supervisor running the same
+// (a rolled-back upgrade), then (unless the main crashed) the app's direct children of the supervisor running the same
 // executable: one is elected; among several the unique oldest; a tie is ambiguous.
 Election elect_main_pid(const ElectionInput& in);
 
