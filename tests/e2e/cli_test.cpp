@@ -45,6 +45,20 @@ TEST_F(CommandLine, ShortHelpMentionsEveryOptionAndExitsZero) {
   expect_help(run);
 }
 
+// "--help in the seed's layout": each seed option as "-f,--fork", short and long together.
+TEST_F(CommandLine, HelpPairsShortAndLongFormsAsTheSeed) {
+  SupervisedRun run({"--help"}, without_cgroup_flag());
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  run.drain();
+  std::string help = all_text(run, Stream::kOut);
+  for (const char* pair : {"-f, ?--fork", "-p, ?--pidfile", "-u, ?--user", "-g, ?--group",
+                           "-l, ?--delay-limit", "-e, ?--restart-on-error",
+                           "-c, ?--restart-on-crash", "-s, ?--success", "-q, ?--quiet",
+                           "-v, ?--version", "-h, ?--help"}) {
+    EXPECT_TRUE(std::regex_search(help, std::regex(pair))) << "no /" << pair << "/ in\n" << help;
+  }
+}
+
 TEST_F(CommandLine, LongVersionPrintsVersionAndExitsZero) {
   SupervisedRun run({"--version"}, without_cgroup_flag());
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -111,6 +125,13 @@ TEST_F(CommandLine, MessagesCarryTheSupervisorPid) {
   EXPECT_TRUE(run.expect_err(R"(^supervisor\[)" + std::to_string(run.pid()) + R"(\]: pid )" +
                              std::to_string(app) + " exited with status 3$"));
   EXPECT_EQ(run.wait_exit(), 3) << run.log();
+}
+
+// SPEC 8: the app's stdout and stderr are its own and pass through untouched.
+TEST_F(CommandLine, AppStderrPassesThroughUntouched) {
+  SupervisedRun run(supervise({}, {"no-such-sub-command"}));
+  EXPECT_TRUE(run.expect_err("^testapp: unknown sub-command no-such-sub-command$"));
+  EXPECT_EQ(run.wait_exit(), 64) << run.log();
 }
 
 TEST_F(CommandLine, CrashMessageNamesTheSignal) {

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 extern "C" {  // glibc 2.36 declares these without C linkage for C++
 #include <sys/pidfd.h>
@@ -33,6 +34,12 @@ namespace fs = std::filesystem;
 std::set<SupervisedRun*>& live_runs() {
   static std::set<SupervisedRun*> runs;
   return runs;
+}
+
+// Processes the test started itself (Outsider): never part of a sweep.
+std::set<pid_t>& exempt() {
+  static std::set<pid_t> pids;
+  return pids;
 }
 
 // The test process adopts whatever a supervisor leaves behind (see harness.hpp).
@@ -87,6 +94,7 @@ std::vector<pid_t> unowned_descendants(const SupervisedRun* self) {
     excluded.insert(run->pid());
     for (pid_t p : descendants_of(run->pid())) excluded.insert(p);
   }
+  for (pid_t p : exempt()) excluded.insert(p);
   std::vector<pid_t> out;
   for (pid_t p : descendants_of(getpid())) {
     if (!excluded.count(p)) out.push_back(p);
@@ -184,6 +192,19 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
     return;
   }
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int pty_slave = -1;
+  if (options.terminal) {
+    pty_master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (pty_master_ < 0 || grantpt(pty_master_) != 0 || unlockpt(pty_master_) != 0) {
+      ADD_FAILURE() << "posix_openpt: " << strerror(errno);
+      return;
+    }
+    pty_slave = open(ptsname(pty_master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (pty_slave < 0) {
+      ADD_FAILURE() << "open pty slave: " << strerror(errno);
+      return;
+    }
+  }
   start_time_ = Clock::now();
   pid_ = fork();
   if (pid_ < 0) {
@@ -197,7 +218,15 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
       (void)!write(status[1], report, sizeof report);
       _exit(126);
     };
-    dup2(devnull, STDIN_FILENO);
+    if (pty_slave >= 0) {
+      // A terminal session as an interactive shell gives it: the supervisor leads a session
+      // whose controlling terminal is stdin, and it is in the foreground process group.
+      if (setsid() < 0) fail(6);
+      if (ioctl(pty_slave, TIOCSCTTY, 0) != 0) fail(7);
+      dup2(pty_slave, STDIN_FILENO);
+    } else {
+      dup2(devnull, STDIN_FILENO);
+    }
     dup2(out[1], STDOUT_FILENO);
     dup2(err[1], STDERR_FILENO);
     // Nothing of the test process's leaks into the supervisor: only stdio crosses exec.
@@ -225,6 +254,7 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   close(err[1]);
   close(status[1]);
   if (devnull >= 0) close(devnull);
+  if (pty_slave >= 0) close(pty_slave);
   int report[2] = {0, 0};
   ssize_t n;
   do n = read(status[0], report, sizeof report);
@@ -236,8 +266,9 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   set_nonblocking(err_fd_);
   if (n > 0) {
     static const char* const kSteps[] = {"?", "unshare(CLONE_NEWNS)", "mount --make-rprivate /",
-                                         "mount read-only tmpfs", "chdir", "execve supervisor"};
-    setup_step_ = kSteps[report[0] >= 0 && report[0] <= 5 ? report[0] : 0];
+                                         "mount read-only tmpfs", "chdir", "execve supervisor",
+                                         "setsid", "TIOCSCTTY"};
+    setup_step_ = kSteps[report[0] >= 0 && report[0] <= 7 ? report[0] : 0];
     setup_errno_ = report[1] != 0 ? report[1] : EINVAL;
     int st = 0;
     waitpid(pid_, &st, 0);
@@ -254,7 +285,7 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
 SupervisedRun::~SupervisedRun() {
   tear_down();
   live_runs().erase(this);
-  for (int fd : {pidfd_, out_fd_, err_fd_}) {
+  for (int fd : {pidfd_, out_fd_, err_fd_, pty_master_}) {
     if (fd >= 0) close(fd);
   }
 }
@@ -321,6 +352,16 @@ void SupervisedRun::tear_down() {
       ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir;
     }
     remove_cgroup_tree(dir);
+  }
+}
+
+void SupervisedRun::type(const std::string& keys) {
+  if (pty_master_ < 0) {
+    ADD_FAILURE() << "type(): this run has no terminal";
+    return;
+  }
+  if (write(pty_master_, keys.data(), keys.size()) != static_cast<ssize_t>(keys.size())) {
+    ADD_FAILURE() << "write to the terminal: " << strerror(errno);
   }
 }
 
@@ -486,6 +527,34 @@ std::string SupervisedRun::log() {
   }
   if (!err_buf_.empty()) os << "  (partial) " << err_buf_ << '\n';
   return os.str();
+}
+
+// ---- Outsider ----
+
+Outsider::Outsider(std::vector<std::string> testapp_args) {
+  std::vector<std::string> args = {kTestapp};
+  args.insert(args.end(), testapp_args.begin(), testapp_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDOUT_FILENO);
+    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  if (pid_ < 0) ADD_FAILURE() << "fork: " << strerror(errno);
+  else exempt().insert(pid_);
+}
+
+Outsider::~Outsider() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  exempt().erase(pid_);
 }
 
 // ---- /proc ----
@@ -683,11 +752,13 @@ std::optional<long> read_pid_file(const std::string& path) {
 void E2ETest::TearDown() {
   // Every run of the test is gone by now: anything still below the test process is a leak.
   std::vector<pid_t> left;
-  for (pid_t p : descendants_of(getpid())) {
+  for (pid_t p : unowned_descendants(nullptr)) {
     if (is_alive(p)) left.push_back(p);
   }
-  for (pid_t p : left) ADD_FAILURE() << "process left behind by the test: " << p << " " << cmdline_of(p);
-  kill_and_reap(nullptr, descendants_of(getpid()));
+  for (pid_t p : left) {
+    ADD_FAILURE() << "process left behind by the test: " << p << " " << cmdline_of(p);
+  }
+  kill_and_reap(nullptr, unowned_descendants(nullptr));
 }
 
 std::vector<std::string> supervise(std::vector<std::string> options,

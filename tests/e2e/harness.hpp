@@ -59,6 +59,8 @@ struct RunOptions {
   std::string cwd;                       // working directory, "" = unchanged
   std::string readonly_tmpfs;            // mount a read-only tmpfs here, in a private mount
                                          // namespace of the supervisor (see exit_codes_test)
+  bool terminal = false;                 // stdin is a new pseudo-terminal, the supervisor's
+                                         // controlling terminal (it leads a new session)
 };
 
 inline RunOptions without_cgroup_flag() {
@@ -126,6 +128,9 @@ class SupervisedRun {
   // Everything captured so far, for failure messages.
   std::string log();
 
+  // Writes to the terminal's master side (options.terminal): "\x03" is a Ctrl-C.
+  void type(const std::string& keys);
+
   // Another supervisor process this run is responsible for (the background one after --fork):
   // included in clean-up and in the cgroup leak check.
   void track_extra_supervisor(pid_t pid);
@@ -140,6 +145,7 @@ class SupervisedRun {
   pid_t pid_ = -1;
   int pidfd_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
+  int pty_master_ = -1;
   std::string out_buf_, err_buf_;
   std::vector<Line> out_lines_, err_lines_;
   size_t out_cursor_ = 0, err_cursor_ = 0;
@@ -149,6 +155,20 @@ class SupervisedRun {
   int setup_errno_ = 0;
   std::string setup_step_;
   std::vector<pid_t> extra_supervisors_;
+};
+
+// A process the test starts itself, outside any supervisor (testapp ARGS...): exempt from the
+// leak sweeps, killed and reaped when it goes out of scope.
+class Outsider {
+ public:
+  explicit Outsider(std::vector<std::string> testapp_args);
+  ~Outsider();
+  Outsider(const Outsider&) = delete;
+  Outsider& operator=(const Outsider&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
 };
 
 // ---- /proc helpers ----

@@ -41,6 +41,8 @@ TEST_F(Restart, CrashLoopGapsAre0_1_2_2_2Seconds) {
         << "gap " << i + 1 << " (measured gaps ms: " << measured << ")\n" << run.log();
   }
   std::cout << "[ measured ] restart gaps (ms): " << measured << "\n";
+  // Stop in the wait after the sixth crash, so the last status is that crash.
+  ASSERT_TRUE(run.expect_err(kRestarting));
   EXPECT_EQ(run.count(Stream::kErr, R"(killed by SIGSEGV)"), 6) << run.log();
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 128 + SIGSEGV) << "the app's last status\n" << run.log();
@@ -135,6 +137,41 @@ TEST_F(Restart, RestartAlwaysRestartsExitCode0) {
   EXPECT_EQ(starts(run, 2).size(), 2u);
   run.send(SIGTERM);
   EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, RestartPolicyOnCrashRestartsCrash) {
+  SupervisedRun run(supervise({"--restart=on-crash"}, {"crash", "SEGV"}));
+  EXPECT_EQ(starts(run, 2).size(), 2u);
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, RestartPolicyOnCrashDoesNotRestartExitCode1) {
+  SupervisedRun run(supervise({"--restart=on-crash"}, {"exit", "1"}));
+  EXPECT_EQ(run.wait_exit(), 1) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
+TEST_F(Restart, RestartPolicyOnFailureRestartsExitCode1) {
+  SupervisedRun run(supervise({"--restart=on-failure"}, {"exit", "1"}));
+  EXPECT_EQ(starts(run, 2).size(), 2u);
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, BothFlagsRestartCrash) {
+  SupervisedRun run(supervise({"-c", "-e"}, {"crash", "SEGV"}));
+  EXPECT_EQ(starts(run, 2).size(), 2u);
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+TEST_F(Restart, MaxRestartsWithinWindowGivesUpWithLastStatus) {
+  SupervisedRun run(supervise({"-c", "--max-restarts=1/60"}, {"crash", "ABRT"}));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGABRT) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 2) << "1 start + 1 restart\n" << run.log();
 }
 
 TEST_F(Restart, MaxRestartsGivesUpWithLastStatus) {

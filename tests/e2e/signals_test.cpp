@@ -151,6 +151,40 @@ TEST_F(Signals, IgnoredTermEscalatesToKillAfterStopTimeout) {
   EXPECT_TRUE(run.expect_err("stopping: SIGTERM"));
 }
 
+// --stop-signal replaces the TERM a stop sends first, --kill-signal the KILL it sends last.
+TEST_F(Signals, StopSignalAndKillSignalReplaceTermAndKill) {
+  SupervisedRun run(supervise({"--stop-signal=USR2", "--kill-signal=INT", "--stop-timeout=1"},
+                              {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  run.send(SIGTERM);
+  auto first = run.expect_out("^signal USR2$");
+  ASSERT_TRUE(first);
+  auto last = run.expect_out("^signal INT$", 4000ms);  // print-signals ends on INT
+  ASSERT_TRUE(last);
+  EXPECT_NEAR(ms_between(first->at, last->at), 1000, 300) << run.log();
+  EXPECT_EQ(run.count(Stream::kOut, "^signal TERM$"), 0) << run.log();
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// SPEC 6: "In an interactive terminal, Ctrl-C reaches the app exactly once." The supervisor
+// leads a session on a pseudo-terminal; the test types Ctrl-C on it.
+TEST_F(Signals, CtrlCInTerminalReachesTheAppOnce) {
+  RunOptions options;
+  options.terminal = true;
+  SupervisedRun run(supervise({"--stop-timeout=1"}, {"print-signals", "keep"}), options);
+  ASSERT_TRUE(run.started()) << run.setup_error();
+  ASSERT_NE(ready_app(run), 0);
+  run.type("\x03");
+  ASSERT_TRUE(run.expect_out("^signal INT$"));
+  // A barrier: the supervisor handles signals in order, so a second INT it forwarded would
+  // come before this HUP.
+  run.send(SIGHUP);
+  ASSERT_TRUE(run.expect_out("^signal HUP$"));
+  EXPECT_EQ(run.count(Stream::kOut, "^signal INT$"), 1) << run.log();
+  if (!run.exited()) run.send(SIGTERM);  // Ctrl-C may have requested a stop already
+  EXPECT_TRUE(run.wait_exit(5000ms));
+}
+
 // SPEC 6: "A stopped app is sent SIGCONT after the stop signal, so it can act on it."
 TEST_F(Signals, StoppedAppIsContinuedAfterStopSignal) {
   SupervisedRun run(supervise({}, {"print-signals"}));

@@ -120,5 +120,26 @@ TEST_F(Successors, KilledDaemonWithoutMainPidfileIsRestartedUnderRestartOnCrash)
   expect_killed_daemon_restarted(run);
 }
 
+// SPEC 5: "A hint file that can be written by anyone but root and names a process outside the
+// app is refused and logged: a compromised app must never make a root supervisor signal an
+// arbitrary process."
+TEST_F(Successors, MainPidfileWritableByOthersNamingOutsiderIsRefused) {
+  // The outsider: a process of the test, outside the supervisor's tree and cgroup.
+  Outsider sleeper({"sleep"});
+  pid_t outsider = sleeper.pid();
+  std::string pidfile = tmp_ / "main.pid";
+  write_file(pidfile, std::to_string(outsider) + "\n", 0666);
+  SupervisedRun run(supervise({"-P", pidfile}, {"exit", "0"}));
+  EXPECT_EQ(run.wait_exit(), 0) << "the supervisor followed (or waited for) the outsider\n"
+                                << run.log();
+  run.drain();
+  EXPECT_GE(run.count(Stream::kErr, R"(^supervisor\[\d+\]: .*\b)" +
+                                        std::to_string(outsider) + R"(\b)"),
+            1)
+      << "the refused hint was not logged\n" << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "main pid"), 0) << run.log();
+  EXPECT_TRUE(is_alive(outsider)) << "the outsider was killed";
+}
+
 }  // namespace
 }  // namespace e2e

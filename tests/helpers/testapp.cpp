@@ -7,7 +7,8 @@
 //   exit N                 exit with status N
 //   crash SIG              die of SIG (name or number) with its default disposition, no core file
 //   sleep                  wait forever (default dispositions: any fatal signal ends it)
-//   print-signals          print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
+//   print-signals [keep]   print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
+//                          (with "keep": never exit)
 //   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait forever
 //   ignore-term            ignore SIGTERM, print "ready pid=N", wait forever
 //   upgrade [GEN]          print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
@@ -135,12 +136,12 @@ void block_all_signals() {
 }
 
 // Reports every signal; a TERM or INT is reported and then ends the process with status 0, the
-// way a daemon shuts down gracefully. Expects all signals to be blocked already.
-[[noreturn]] void signal_loop() {
+// way a daemon shuts down gracefully (unless `keep`). Expects all signals to be blocked already.
+[[noreturn]] void signal_loop(bool keep = false) {
   for (;;) {
     int sig = next_signal();
     say("signal %s", signal_name(sig).c_str());
-    if (sig == SIGTERM || sig == SIGINT) _exit(0);
+    if (!keep && (sig == SIGTERM || sig == SIGINT)) _exit(0);
   }
 }
 
@@ -167,10 +168,11 @@ int cmd_crash(int argc, char** argv) {
   return 99;  // the signal did not kill us (e.g. SIGCHLD): tell the test something is off
 }
 
-int cmd_print_signals() {
+int cmd_print_signals(int argc, char** argv) {
+  bool keep = argc >= 3 && strcmp(argv[2], "keep") == 0;
   block_all_signals();
   say("ready pid=%d", getpid());
-  signal_loop();
+  signal_loop(keep);
 }
 
 std::string status_field(const char* name) {
@@ -497,7 +499,7 @@ int main(int argc, char** argv) {
   if (cmd == "exit") return cmd_exit(argc, argv);
   if (cmd == "crash") return cmd_crash(argc, argv);
   if (cmd == "sleep") wait_forever();
-  if (cmd == "print-signals") return cmd_print_signals();
+  if (cmd == "print-signals") return cmd_print_signals(argc, argv);
   if (cmd == "state") return cmd_state();
   if (cmd == "ignore-term") return cmd_ignore_term();
   if (cmd == "upgrade") return cmd_upgrade(argc, argv);

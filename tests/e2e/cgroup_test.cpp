@@ -1,0 +1,72 @@
+// SPEC 5: with a cgroup backend, the app runs in a cgroup of its own, supervisor.<pid>.<n>,
+// created as a child of the supervisor's own cgroup (or, in systemd's layout, a sibling of a
+// "supervisor" leaf holding the supervisor); with --cgroup=none, the app stays in the
+// supervisor's cgroups. The harness checks after every test that no such cgroup is left.
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+
+#include "harness.hpp"
+
+namespace e2e {
+namespace {
+
+class CgroupPlacement : public E2ETest {};
+
+// /proc/PID/cgroup as {hierarchy id: path}.
+std::map<std::string, std::string> cgroups_of(pid_t pid) {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    out[line.substr(0, first)] = line.substr(second + 1);
+  }
+  return out;
+}
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+TEST_F(CgroupPlacement, AppRunsInCgroupMatchingTheMode) {
+  SupervisedRun run(supervise({}, {"print-signals"}));
+  auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(ready);
+  pid_t app = static_cast<pid_t>(ready->num(1));
+  auto app_cg = cgroups_of(app);
+  auto sup_cg = cgroups_of(run.pid());
+  const std::regex own(R"((^|/)supervisor\.)" + std::to_string(run.pid()) + R"(\.\d+$)");
+  std::string mode = cgroup_mode();
+  if (mode == "none") {
+    EXPECT_EQ(app_cg, sup_cg) << "--cgroup=none must not move the app";
+  } else if (mode == "v2" || mode == "v1") {
+    // v2 is hierarchy "0"; v1 is any numbered controller hierarchy the backend picked.
+    int placed = 0;
+    for (const auto& [id, path] : app_cg) {
+      if ((mode == "v2") != (id == "0")) continue;
+      if (!std::regex_search(path, own)) continue;
+      ++placed;
+      std::string sup_path = sup_cg[id];
+      bool child = parent_of(path) == sup_path;
+      bool systemd_sibling = sup_path.size() >= 11 &&
+                             sup_path.compare(sup_path.size() - 11, 11, "/supervisor") == 0 &&
+                             parent_of(path) == parent_of(sup_path);
+      EXPECT_TRUE(child || systemd_sibling)
+          << "app cgroup " << path << " is not below the supervisor's " << sup_path;
+    }
+    EXPECT_GE(placed, 1) << "the app is in no supervisor." << run.pid()
+                         << ".* cgroup of a " << mode << " hierarchy";
+  } else {
+    GTEST_SKIP() << "SUPERVISOR_TEST_CGROUP unset: automatic backend";
+  }
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+}  // namespace
+}  // namespace e2e
