@@ -118,6 +118,14 @@ TEST_F(Restart, LongSuccessOptionStopsRestartOfThatCode) {
   EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
 }
 
+// SPEC 2: -s also accepts signal names; a crash by that signal is then a success.
+TEST_F(Restart, SuccessSignalStopsRestartOfThatCrash) {
+  SupervisedRun run(supervise({"-c", "-s", "SIGABRT"}, {"crash", "ABRT"}));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGABRT) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 1) << run.log();
+}
+
 TEST_F(Restart, NoRestartCodeIsNotRestarted) {
   SupervisedRun run(supervise({"-e", "--no-restart=4"}, {"exit", "4"}));
   EXPECT_EQ(run.wait_exit(), 4) << run.log();

@@ -137,6 +137,22 @@ TEST_F(Signals, TermDuringBackoffEndsSupervisorWithin100ms) {
                                                   << run.log();
 }
 
+// With no app running (a backoff wait), a steering signal has nobody to go to: it is dropped
+// and the supervisor carries on with its restart.
+TEST_F(Signals, SteeringSignalDuringBackoffIsHarmless) {
+  SupervisedRun run(supervise({"-c", "-l", "80"}, {"crash", "SEGV"}));
+  auto wait = run.expect_err(R"(restarting in 1(\.0+)? s)", 6000ms);
+  ASSERT_TRUE(wait);
+  run.send(SIGUSR1);
+  run.send(SIGHUP);
+  run.send(SIGQUIT);
+  auto next = run.expect_err(kStarted, 3000ms);
+  ASSERT_TRUE(next) << "no restart after signals during the wait";
+  EXPECT_NEAR(ms_between(wait->at, next->at), 1000, 300) << run.log();
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
 TEST_F(Signals, IgnoredTermEscalatesToKillAfterStopTimeout) {
   SupervisedRun run(supervise({"--stop-timeout=1"}, {"ignore-term"}));
   ASSERT_NE(ready_app(run), 0);

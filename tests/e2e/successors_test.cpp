@@ -4,6 +4,9 @@
 // newest process. These work without cgroups too (subreaper + "same executable" rule), so
 // they run unchanged in all three cgroup modes.
 #include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "harness.hpp"
 
@@ -118,6 +121,60 @@ TEST_F(Successors, KilledDaemonWithoutMainPidfileIsRestartedUnderRestartOnCrash)
   std::string pidfile = tmp_ / "daemon.pid";
   SupervisedRun run(supervise({"-c"}, {"daemonize", pidfile}));
   expect_killed_daemon_restarted(run);
+}
+
+// SPEC 5, step 4: the launcher exits before its daemon (another executable, so "same
+// executable" does not apply) has written the --main-pidfile: the supervisor waits for the
+// file to appear, bounded by --stop-timeout, and follows the daemon it names.
+TEST_F(Successors, DaemonWritingMainPidfileAfterLauncherExitIsFollowed) {
+  std::string other_exe = tmp_ / "other-daemon";
+  std::filesystem::copy_file(kTestapp, other_exe);
+  chmod(other_exe.c_str(), 0755);
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({"-P", pidfile}, {"daemonize", pidfile, other_exe}));
+  auto [launcher, daemon] = follow_daemon(run);
+  ASSERT_NE(daemon, 0);
+  EXPECT_EQ(read_pid_file(pidfile), daemon);
+  EXPECT_EQ(std::filesystem::path(exe_of(static_cast<pid_t>(daemon))),
+            std::filesystem::path(other_exe));
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^signal USR1$"));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.expect_out("^signal TERM$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// The same daemon without -P: nothing names it (SPEC 5, step 5), so the app has ended; the
+// daemon is a leftover, killed before the supervisor exits with the launcher's status.
+TEST_F(Successors, UnnamedDaemonOfOtherExecutableIsLeftoverAndKilled) {
+  std::string other_exe = tmp_ / "other-daemon";
+  std::filesystem::copy_file(kTestapp, other_exe);
+  chmod(other_exe.c_str(), 0755);
+  std::string pidfile = tmp_ / "daemon.pid";
+  SupervisedRun run(supervise({"--stop-timeout=2"}, {"daemonize", pidfile, other_exe}));
+  auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(run.wait_exit(6000ms), 0) << run.log();
+  EXPECT_TRUE(run.expect_err(R"(killing 1 leftover process)"));
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(ready->num(1))));
+}
+
+// After an upgrade, a crash of the new main process restarts the original PROGRAM.
+TEST_F(Successors, CrashAfterUpgradeRestartsTheProgram) {
+  SupervisedRun run(supervise({"-c"}, {"upgrade"}));
+  ASSERT_TRUE(run.expect_out(R"(^ready pid=\d+ gen=1$)"));
+  run.send(SIGUSR2);
+  auto upgraded = run.expect_out(R"(^ready pid=(\d+) gen=2$)");
+  ASSERT_TRUE(upgraded);
+  ASSERT_TRUE(run.expect_err(kMainPid));
+  kill(static_cast<pid_t>(upgraded->num(1)), SIGKILL);  // it blocks every other signal
+  EXPECT_TRUE(run.expect_err("pid " + upgraded->groups[1] + " killed by SIGKILL"));
+  auto restarted = run.expect_out(R"(^ready pid=(\d+) gen=1$)");
+  ASSERT_TRUE(restarted);
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^gen=1 got USR1 pid=" + restarted->groups[1] + "$"));
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
 // SPEC 5: "A hint file that can be written by anyone but root and names a process outside the

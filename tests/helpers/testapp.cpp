@@ -18,6 +18,8 @@
 //   daemonize PIDFILE      double-fork + setsid; the daemon writes PIDFILE atomically, prints
 //                          "ready pid=N" and behaves like print-signals; the original exits 0 once
 //                          the daemon is ready (1 if the daemon died first)
+//   daemonize PIDFILE EXE  a daemon of another executable: it execs EXE before the launcher
+//                          exits and writes PIDFILE only once the launcher is gone
 //   spawn-orphans N        leave N processes orphaned (reparented to the nearest subreaper); they
 //                          exit as soon as they are orphans; then print "orphans done", wait forever
 //   fork-tree N [ignore-term]
@@ -285,9 +287,63 @@ bool write_file_atomically(const char* path, const char* text) {
   return ok && rename(tmp.c_str(), path) == 0;
 }
 
+// daemonize PIDFILE EXE: the daemon execs EXE (another executable) before the launcher exits,
+// and writes PIDFILE only after the launcher is gone, so neither "same executable" nor the
+// hint file can name it when the launcher exits (SPEC 5, step 4).
+int cmd_daemonize_late(const char* pidfile, char* exe) {
+  block_all_signals();
+  int launcher_alive[2], execd[2];
+  if (pipe2(launcher_alive, O_CLOEXEC) != 0 || pipe2(execd, O_CLOEXEC) != 0) die("pipe2");
+  std::string alive_fd = std::to_string(launcher_alive[0]);
+  std::string execd_fd = std::to_string(execd[1]);
+  char* daemon_argv[] = {exe, const_cast<char*>("late-daemon"), const_cast<char*>(pidfile),
+                         alive_fd.data(), execd_fd.data(), nullptr};
+  pid_t first = fork();
+  if (first < 0) die("fork");
+  if (first == 0) {
+    setsid();
+    pid_t second = fork();
+    if (second != 0) _exit(second < 0 ? 1 : 0);
+    close(launcher_alive[1]);
+    close(execd[0]);
+    fcntl(launcher_alive[0], F_SETFD, 0);
+    fcntl(execd[1], F_SETFD, 0);
+    execv(exe, daemon_argv);
+    _exit(127);
+  }
+  close(launcher_alive[0]);
+  close(execd[1]);
+  waitpid(first, nullptr, 0);
+  char byte = 0;
+  ssize_t n;
+  do n = read(execd[0], &byte, 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1 ? 0 : 1;  // exiting closes launcher_alive[1]: the daemon goes on
+}
+
+// late-daemon PIDFILE ALIVE_FD EXECD_FD (started by daemonize PIDFILE EXE)
+int cmd_late_daemon(int argc, char** argv) {
+  long alive = -1, execd = -1;
+  if (argc < 5 || !parse_long(argv[3], &alive) || !parse_long(argv[4], &execd)) return kUsage;
+  block_all_signals();
+  const char byte = 'x';
+  (void)!write(static_cast<int>(execd), &byte, 1);
+  close(static_cast<int>(execd));
+  char c;
+  while (read(static_cast<int>(alive), &c, 1) < 0 && errno == EINTR) {
+  }
+  close(static_cast<int>(alive));
+  char text[32];
+  snprintf(text, sizeof text, "%d\n", getpid());
+  if (!write_file_atomically(argv[2], text)) die("write pidfile");
+  say("ready pid=%d", getpid());
+  signal_loop();
+}
+
 int cmd_daemonize(int argc, char** argv) {
   if (argc < 3) return kUsage;
   const char* pidfile = argv[2];
+  if (argc >= 4) return cmd_daemonize_late(pidfile, argv[3]);
   // Blocked from the start, so a signal sent as soon as the daemon is known is never lost.
   block_all_signals();
   int ready[2];
@@ -504,6 +560,7 @@ int main(int argc, char** argv) {
   if (cmd == "ignore-term") return cmd_ignore_term();
   if (cmd == "upgrade") return cmd_upgrade(argc, argv);
   if (cmd == "daemonize") return cmd_daemonize(argc, argv);
+  if (cmd == "late-daemon") return cmd_late_daemon(argc, argv);
   if (cmd == "spawn-orphans") return cmd_spawn_orphans(argc, argv);
   if (cmd == "fork-tree") return cmd_fork_tree(argc, argv);
   if (cmd == "id") return cmd_id();
