@@ -1,0 +1,112 @@
+// Internals of the cgroup adapter (os/cgroup.hpp), shared by cgroup.cpp, cgroup_v2.cpp and
+// cgroup_v1.cpp and visible to tests. Not for use elsewhere: the rest of the program sees only
+// AppCgroup and create_app_cgroup.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "os/cgroup.hpp"
+#include "util/result.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sup::os::cgroup_detail {
+
+// ---- Pure helpers (no I/O), unit-tested on string fixtures. ----
+
+// Where one hierarchy is mounted and where our own cgroup sits in it.
+struct Hierarchy {
+  int id = 0;               // hierarchy id in /proc/self/cgroup; 0 for cgroup2
+  std::string controller;   // "" for cgroup2; "freezer", "pids", "name=systemd", …
+  std::string mount_point;  // e.g. /sys/fs/cgroup/unified
+  std::string own_path;     // our cgroup as /proc/self/cgroup names it: "/" or "/a/b"
+  std::string own_dir;      // the directory of our cgroup: mount_point + own_path - mount root
+};
+
+// The cgroup2 hierarchy, from the texts of /proc/self/mountinfo and /proc/self/cgroup.
+// Errors say what is missing ("no cgroup2 mount in /proc/self/mountinfo").
+Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup);
+// The v1 hierarchy holding controller ("freezer", "memory", "name=systemd", …).
+Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,
+                                    std::string_view controller);
+
+// The path of a child cgroup as /proc/PID/cgroup would name it: "/" + "x" → "/x".
+std::string child_path(std::string_view parent, std::string_view name);
+// Whether a /proc/PID/cgroup path is base or beneath it (component-wise).
+bool path_within(std::string_view path, std::string_view base);
+
+// The app cgroup's name, "supervisor.<pid>.<starttime>", and its inverse. The pair names one
+// supervisor process for the life of the boot, so a directory whose pair no longer runs is
+// recognisably stale.
+struct Owner {
+  int pid = 0;
+  std::uint64_t start_time = 0;
+};
+std::string app_cgroup_name(const Owner& owner);
+std::optional<Owner> parse_app_cgroup_name(std::string_view name);
+
+// ---- I/O helpers shared by the backends. ----
+
+// Reads a small file, relative to dirfd (AT_FDCWD for an absolute path).
+Result<std::string> read_text_at(int dirfd, const std::string& name);
+// Writes text to an existing file in one write(2), as cgroupfs expects.
+Result<void> write_text_at(int dirfd, const std::string& name, std::string_view text);
+// The value of "key N" in a flat keyed file (cgroup.events, memory.events, memory.oom_control).
+std::optional<std::int64_t> keyed_value(std::string_view text, std::string_view key);
+
+// The pids in cgroup.procs of the directory and of every cgroup below it.
+Result<std::vector<int>> read_procs_tree(int dirfd);
+// Removes the directory and every cgroup below it, deepest first. Gone already is success.
+Result<void> remove_tree(const std::string& dir);
+
+// Whether /proc/PID/cgroup puts pid in the cgroup rel_path (or below) of hierarchy id.
+bool pid_in_cgroup(int pid, int hierarchy_id, std::string_view rel_path);
+// Whether the process owner.pid runs and started at owner.start_time.
+bool owner_running(const Owner& owner);
+// This process as an Owner (pid and /proc/self/stat start time).
+Result<Owner> self_owner();
+
+// Sends sig to every listed process that still_ours confirms, through a pidfd held while it is
+// confirmed (so a recycled pid is never hit). With repeat, lists again and signals what is new
+// until a listing shows nothing new: that catches processes forked while we were killing.
+// Returns how many processes were signalled. This process is never signalled.
+Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list, int sig,
+                          const std::function<bool(int)>& still_ours, bool repeat);
+
+// Polls pred every few milliseconds until it holds or timeout_ms passes. For rare paths only
+// (freezing, stale clean-up), where the kernel offers no notification.
+bool wait_until(const std::function<bool()>& pred, int timeout_ms);
+
+// Stale clean-up (see create_app_cgroup): for each child of parent_dir named for a supervisor
+// that no longer runs, open() it, SIGKILL everything in it, wait (bounded) until it is empty,
+// and remove it. Best-effort: a directory that resists is left for the next supervisor.
+using OpenExisting = std::function<Result<std::unique_ptr<AppCgroup>>(const std::string& name)>;
+void clean_stale(const std::string& parent_dir, const OpenExisting& open);
+
+// ---- Backends. ----
+
+// v2: creates the app cgroup beside us (or beside a `supervisor` leaf, see cgroup_v2.cpp).
+Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
+                                             const std::string& proc_cgroup);
+// v2 on an existing directory (rel_path as /proc/PID/cgroup names it).
+Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::string& rel_path);
+// The SIGKILL fallback for kernels without cgroup.kill (freeze, kill each, thaw); exposed so
+// that tests exercise it where cgroup.kill exists. cg must come from create_v2/open_v2.
+Result<int> v2_kill_by_freezing(AppCgroup& cg, int sig);
+
+// v1: the first of freezer, pids, name=systemd where a child cgroup can be made.
+Result<std::unique_ptr<AppCgroup>> create_v1(const std::string& mountinfo,
+                                             const std::string& proc_cgroup);
+Result<std::unique_ptr<AppCgroup>> open_v1(const Hierarchy& h, const std::string& name);
+
+// none: the app is this process's descendants.
+std::unique_ptr<AppCgroup> create_none();
+
+}  // namespace sup::os::cgroup_detail
