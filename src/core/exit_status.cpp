@@ -12,11 +12,11 @@ constexpr int kCldKilled = 2;
 constexpr int kCldDumped = 3;
 }  // namespace
 
-ExitStatus exit_status_from_siginfo(int si_code, int si_status) {
-  if (si_code == kCldExited) return ExitStatus::exited(si_status);
-  if (si_code == kCldKilled) return ExitStatus::killed(si_status, false);
-  if (si_code == kCldDumped) return ExitStatus::killed(si_status, true);
-  return ExitStatus::exited(si_status);
+ExitStatus exit_status_from_siginfo(int code, int status) {
+  if (code == kCldExited) return ExitStatus::exited(status);
+  if (code == kCldKilled) return ExitStatus::killed(status, false);
+  if (code == kCldDumped) return ExitStatus::killed(status, true);
+  return ExitStatus::exited(status);
 }
 
 int to_shell_code(const ExitStatus& status) {

@@ -19,7 +19,7 @@ struct ExitStatus {
 };
 
 // From waitid's siginfo: si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and si_status.
-ExitStatus exit_status_from_siginfo(int si_code, int si_status);
+ExitStatus exit_status_from_siginfo(int code, int status);
 
 // The shell convention: the code itself, or 128 + signal.
 int to_shell_code(const ExitStatus& status);
