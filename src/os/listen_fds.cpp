@@ -1,0 +1,121 @@
+#include "os/listen_fds.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+namespace sup::os {
+namespace {
+
+constexpr std::size_t kListenPidPrefixLength = sizeof "LISTEN_PID=" - 1;
+
+std::optional<std::string> env_copy(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);  // a copy: unsetenv would leave a pointer dangling
+}
+
+std::optional<std::string_view> view(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  return std::string_view(*s);
+}
+
+}  // namespace
+
+Result<ListenFds> take_listen_fds(const core::ListenFdsEnv& env) {
+  // Check every fd before touching any, so a broken hand-over leaves nothing half-owned.
+  for (int i = 0; i < env.count; ++i) {
+    const int fd = core::kListenFdsStart + i;
+    if (::fcntl(fd, F_GETFD) < 0) {
+      return errno_error("LISTEN_FDS=" + std::to_string(env.count) + " but fd " +
+                         std::to_string(fd) + " is not open");
+    }
+  }
+  ListenFds out;
+  for (int i = 0; i < env.count; ++i) {
+    const int fd = core::kListenFdsStart + i;
+    UniqueFd owned(fd);
+    // systemd passes them without FD_CLOEXEC (they were meant to survive its exec of us).
+    // From now on only spawn's explicit pass_fds may hand them on, so no helper process the
+    // supervisor might run inherits a listening socket by accident.
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+      const int err = errno;
+      (void)owned.release();  // not ours after all: leave it, and the rest, as they were
+      for (auto& taken : out.fds) (void)taken.release();
+      return errno_error("setting FD_CLOEXEC on fd " + std::to_string(fd), err);
+    }
+    out.fds.push_back(std::move(owned));
+    out.names.push_back(static_cast<std::size_t>(i) < env.names.size()
+                            ? env.names[static_cast<std::size_t>(i)]
+                            : "unknown");
+  }
+  return out;
+}
+
+Result<ListenFds> take_listen_fds_from_env() {
+  const auto pid = env_copy("LISTEN_PID");
+  const auto fds = env_copy("LISTEN_FDS");
+  const auto names = env_copy("LISTEN_FDNAMES");
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  const auto env = core::parse_listen_fds_env(view(pid), view(fds), view(names), ::getpid());
+  if (!env) return ListenFds{};
+  return take_listen_fds(*env);
+}
+
+std::vector<std::pair<int, int>> listen_pass_fds(const ListenFds& listen) {
+  std::vector<std::pair<int, int>> out;
+  out.reserve(listen.fds.size());
+  for (std::size_t i = 0; i < listen.fds.size(); ++i) {
+    out.emplace_back(listen.fds[i].get(), core::kListenFdsStart + static_cast<int>(i));
+  }
+  return out;
+}
+
+std::vector<std::string> listen_env(const ListenFds& listen) {
+  if (listen.empty()) return {};
+  std::string names = "LISTEN_FDNAMES=";
+  for (std::size_t i = 0; i < listen.names.size(); ++i) {
+    if (i > 0) names += ':';
+    names += listen.names[i];
+  }
+  return {"LISTEN_FDS=" + std::to_string(listen.fds.size()), std::move(names),
+          kListenPidPlaceholder};
+}
+
+bool format_pid_into(char* slot, std::size_t width, pid_t pid) noexcept {
+  if (pid <= 0) return false;
+  char digits[16];
+  std::size_t n = 0;
+  for (auto v = static_cast<unsigned long>(pid); v != 0; v /= 10) {
+    digits[n++] = static_cast<char>('0' + v % 10);
+  }
+  if (n + 1 > width) return false;
+  for (std::size_t i = 0; i < n; ++i) slot[i] = digits[n - 1 - i];
+  slot[n] = '\0';  // the rest of the placeholder stays behind the terminator, unseen
+  return true;
+}
+
+bool fill_listen_pid(char* const* envp) noexcept {
+  // Hand-written comparison: strcmp is only listed as async-signal-safe since POSIX 2016, and
+  // this runs between clone and exec.
+  constexpr std::size_t kLength = sizeof kListenPidPlaceholder - 1;
+  for (char* const* e = envp; *e != nullptr; ++e) {
+    const char* entry = *e;
+    std::size_t i = 0;
+    while (i < kLength && entry[i] == kListenPidPlaceholder[i]) ++i;
+    if (i != kLength || entry[kLength] != '\0') continue;
+    // The slot is the ten '?' plus the entry's own terminator.
+    return format_pid_into(*e + kListenPidPrefixLength, kLength - kListenPidPrefixLength + 1,
+                           ::getpid());
+  }
+  return false;
+}
+
+}  // namespace sup::os

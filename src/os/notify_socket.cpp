@@ -1,0 +1,260 @@
+#include "os/notify_socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace sup::os {
+namespace {
+
+// glibc 2.36's headers predate these (Linux 6.5, include/uapi/asm-generic/socket.h and
+// include/linux/socket.h); the values are ABI and the same on every architecture we build for.
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
+// The kernel's SCM_MAX_FD: no datagram carries more fds than this, so a control buffer of
+// this size receives every one of them and none is silently dropped before we can close it.
+constexpr std::size_t kScmMaxFd = 253;
+
+constexpr const char* kSocketName = "notify";
+constexpr std::size_t kMaxSunPath = sizeof(sockaddr_un{}.sun_path) - 1;  // room for the NUL
+
+struct SocketAddress {
+  sockaddr_un addr{};
+  socklen_t len = 0;
+};
+
+// A NOTIFY_SOCKET value as a sockaddr, with sd_notify's rules: '/' is a path (the length
+// includes the NUL), '@' an abstract name (a leading NUL, no terminator, the length says
+// where it ends).
+Result<SocketAddress> to_sockaddr(std::string_view address) {
+  SocketAddress out;
+  out.addr.sun_family = AF_UNIX;
+  const auto base = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path));
+  if (address.empty()) return errno_error("empty socket address", EINVAL);
+  if (address.front() == '@') {
+    const std::string_view name = address.substr(1);
+    if (name.empty()) return errno_error("empty abstract socket name", EINVAL);
+    if (name.size() > kMaxSunPath) return errno_error(address, ENAMETOOLONG);
+    std::memcpy(out.addr.sun_path + 1, name.data(), name.size());
+    out.len = base + 1 + static_cast<socklen_t>(name.size());
+    return out;
+  }
+  if (address.front() != '/') return errno_error(address, EAFNOSUPPORT);
+  if (address.size() > kMaxSunPath) return errno_error(address, ENAMETOOLONG);
+  std::memcpy(out.addr.sun_path, address.data(), address.size());
+  out.len = base + static_cast<socklen_t>(address.size()) + 1;
+  return out;
+}
+
+Result<UniqueFd> open_receiver(const SocketAddress& address, std::string_view what) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return errno_error("socket(AF_UNIX, SOCK_DGRAM)");
+  // With SO_PASSCRED the kernel attaches the sender's credentials to every datagram, whether
+  // or not the sender asked; that is what lets us refuse foreign senders (unix(7)).
+  const int on = 1;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+    return errno_error("setsockopt(SO_PASSCRED)");
+  }
+  // Best effort: kernels before 6.5 answer ENOPROTOOPT and we live with pids alone.
+  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_PASSPIDFD, &on, sizeof on);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.addr), address.len) != 0) {
+    return errno_error("binding " + std::string(what));
+  }
+  return fd;
+}
+
+// /run/supervisor is shared by every supervisor on the machine; trust it only if it cannot be
+// a trap laid by someone else: a real directory (not a symlink), ours, not group/other
+// writable.
+bool usable_base(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return false;
+  return S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0;
+}
+
+}  // namespace
+
+Result<NotifySocket> NotifySocket::create_in(const std::string& base_dir, SocketAccess access) {
+  return create_at(base_dir, "supervisor-", access);
+}
+
+Result<NotifySocket> NotifySocket::create(SocketAccess access) {
+  // /run/supervisor is the conventional place for a root daemon; mkdir fails harmlessly for
+  // others (EACCES) or when it exists (EEXIST), and usable_base decides either way.
+  (void)::mkdir("/run/supervisor", 0755);
+  std::vector<std::pair<std::string, std::string>> bases;  // (dir, name prefix)
+  if (usable_base("/run/supervisor")) bases.emplace_back("/run/supervisor", "");
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
+    bases.emplace_back(xdg, "supervisor-");
+  }
+  bases.emplace_back("/tmp", "supervisor-");
+
+  Error last{EINVAL, ""};
+  for (const auto& [dir, prefix] : bases) {
+    auto sock = create_at(dir, prefix, access);
+    if (sock) return sock;
+    last = std::move(sock).error();
+  }
+  return std::move(last).with("no usable runtime directory for the notify socket");
+}
+
+Result<NotifySocket> NotifySocket::create_abstract(std::string_view name) {
+  const std::string address = "@" + std::string(name);
+  auto sockaddr = to_sockaddr(address);
+  if (!sockaddr) return std::move(sockaddr).error();
+  auto fd = open_receiver(*sockaddr, address);
+  if (!fd) return std::move(fd).error();
+  return NotifySocket(std::move(*fd), address, "", "");
+}
+
+NotifySocket::NotifySocket(NotifySocket&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      address_(std::exchange(other.address_, {})),
+      dir_(std::exchange(other.dir_, {})),
+      path_(std::exchange(other.path_, {})) {}
+
+NotifySocket& NotifySocket::operator=(NotifySocket&& other) noexcept {
+  if (this != &other) {
+    remove_files();
+    fd_ = std::move(other.fd_);
+    address_ = std::exchange(other.address_, {});
+    dir_ = std::exchange(other.dir_, {});
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+NotifySocket::~NotifySocket() { remove_files(); }
+
+void NotifySocket::remove_files() noexcept {
+  // A bound path outlives its socket, so the file goes first, then the (now empty) directory.
+  if (!path_.empty()) ::unlink(path_.c_str());
+  if (!dir_.empty()) ::rmdir(dir_.c_str());
+  path_.clear();
+  dir_.clear();
+}
+
+Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
+  std::string buffer(max_bytes, '\0');
+  iovec iov{buffer.data(), buffer.size()};
+  constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int)) +
+                                       CMSG_SPACE(sizeof(int) * kScmMaxFd);
+  alignas(cmsghdr) char control[kControlSize];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+
+  // MSG_TRUNC as an input flag makes recvmsg return the datagram's real length (unix(7),
+  // Linux 3.4+). MSG_CMSG_CLOEXEC: received fds are closed below anyway, but should one ever
+  // be kept, it must not reach an app by exec.
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<Datagram>{};
+    return errno_error("receiving on the notify socket");
+  }
+
+  Datagram d;
+  // Control messages first: every fd they carry must be owned or closed, whatever else
+  // happens. Fds beyond the buffer (MSG_CTRUNC) are never installed by the kernel.
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    const std::size_t payload = c->cmsg_len - CMSG_LEN(0);
+    if (c->cmsg_type == SCM_RIGHTS) {
+      for (std::size_t i = 0; i < payload / sizeof(int); ++i) {
+        int received;
+        std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
+        UniqueFd discard(received);
+        ++d.fds_closed;
+      }
+    } else if (c->cmsg_type == SCM_PIDFD && payload >= sizeof(int)) {
+      int pidfd;
+      std::memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
+      d.pidfd.reset(pidfd);
+    } else if (c->cmsg_type == SCM_CREDENTIALS && payload >= sizeof(ucred)) {
+      ucred cred{};
+      std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+      d.pid = cred.pid;
+      d.uid = cred.uid;
+      d.gid = cred.gid;
+    }
+  }
+  d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+  buffer.resize(std::min(static_cast<std::size_t>(n), max_bytes));
+  d.bytes = std::move(buffer);
+  return std::optional<Datagram>(std::move(d));
+}
+
+Result<void> notify_systemd(std::string_view notify_socket_env, std::string_view message) {
+  if (message.empty()) return errno_error("empty notification", EINVAL);
+  auto address = to_sockaddr(notify_socket_env);
+  if (!address) return std::move(address).error().with("NOTIFY_SOCKET");
+
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return errno_error("socket(AF_UNIX, SOCK_DGRAM)");
+  // Blocking, like sd_notify: a datagram socket whose receiver's queue is full (systemd busy
+  // at boot, net.unix.max_dgram_qlen) makes the sender wait, and READY=1 must not be lost.
+  // But the supervisor is an event loop, so the wait is bounded.
+  const timeval timeout{1, 0};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout) != 0) {
+    return errno_error("setsockopt(SO_SNDTIMEO)");
+  }
+  ssize_t n;
+  do {
+    n = ::sendto(fd.get(), message.data(), message.size(), MSG_NOSIGNAL,
+                 reinterpret_cast<const sockaddr*>(&address->addr), address->len);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno_error("notifying " + std::string(notify_socket_env));
+  return {};
+}
+
+Result<NotifySocket> NotifySocket::create_at(const std::string& base, const std::string& prefix,
+                                             SocketAccess access) {
+  std::string dir = base + "/" + prefix + std::to_string(::getpid()) + "-XXXXXX";
+  const std::string path_suffix = std::string("/") + kSocketName;
+  if (dir.size() + path_suffix.size() > kMaxSunPath) {
+    return errno_error(dir + path_suffix, ENAMETOOLONG);
+  }
+  // mkdtemp: an unpredictable name, created 0700 atomically, so nobody can pre-create it or
+  // swap in a symlink, even in /tmp.
+  if (::mkdtemp(dir.data()) == nullptr) return errno_error("creating a directory in " + base);
+  const std::string path = dir + path_suffix;
+  // From here on the object owns the directory, so every early return removes it.
+  NotifySocket sock(UniqueFd(), path, dir, "");
+
+  auto address = to_sockaddr(path);
+  if (!address) return std::move(address).error();
+  auto fd = open_receiver(*address, path);
+  if (!fd) return std::move(fd).error();
+  sock.fd_ = std::move(*fd);
+  sock.path_ = path;
+
+  if (access == SocketAccess::kAnyUser) {
+    // connect(2) on a path socket needs search permission on each directory and write
+    // permission on the socket file itself.
+    if (::chmod(dir.c_str(), 0711) != 0) return errno_error("chmod " + dir);
+    if (::chmod(path.c_str(), 0666) != 0) return errno_error("chmod " + path);
+  }
+  return sock;
+}
+
+}  // namespace sup::os

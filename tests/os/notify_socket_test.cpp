@@ -1,0 +1,389 @@
+// The notify socket and notify_systemd, on real sockets.
+#include "os/notify_socket.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+
+namespace sup::os {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private temp directory per test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "notify-test-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Waits (bounded, no sleep) until fd is readable.
+bool wait_readable(int fd, int timeout_ms = 5000) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+Datagram receive_one(NotifySocket& sock) {
+  EXPECT_TRUE(wait_readable(sock.fd()));
+  auto r = sock.receive();
+  EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
+  if (!r || !*r) {
+    ADD_FAILURE() << "no datagram";
+    return {};
+  }
+  return std::move(**r);
+}
+
+// Runs `body` in a forked child and returns its exit code (gtest is single-threaded here, so
+// the child may allocate).
+template <class F>
+int in_child(F body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) _exit(body());
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int count_open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// A plain receiving socket standing in for systemd's /run/systemd/notify.
+UniqueFd bind_listener(const std::string& address) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  socklen_t len = offsetof(sockaddr_un, sun_path);
+  if (address[0] == '@') {
+    std::memcpy(addr.sun_path + 1, address.data() + 1, address.size() - 1);
+    len += static_cast<socklen_t>(address.size());
+  } else {
+    std::memcpy(addr.sun_path, address.data(), address.size());
+    len += static_cast<socklen_t>(address.size() + 1);
+  }
+  EXPECT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len), 0) << std::strerror(errno);
+  return fd;
+}
+
+std::string recv_bytes(int fd) {
+  EXPECT_TRUE(wait_readable(fd));
+  char buf[8192];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  return n < 0 ? std::string("<error>") : std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string unique_name(const char* what) {
+  return std::string("supervisor-test/") + what + "/" + std::to_string(::getpid());
+}
+
+// --- the app-facing socket -------------------------------------------------------------
+
+TEST(NotifySocket, DatagramFromAForkedChildCarriesItsPid) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock) << sock.error().message;
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(go[1]);
+    auto r = notify_systemd(sock->address(), "READY=1\nSTATUS=child here");
+    char c;
+    // Stays alive until the parent has checked its pidfd.
+    [[maybe_unused]] auto n = ::read(go[0], &c, 1);
+    _exit(r ? 0 : 1);
+  }
+  ::close(go[0]);
+
+  Datagram d = receive_one(*sock);
+  EXPECT_EQ(d.bytes, "READY=1\nSTATUS=child here");
+  EXPECT_FALSE(d.truncated);
+  EXPECT_EQ(d.pid, child);
+  EXPECT_EQ(d.uid, ::getuid());
+  EXPECT_EQ(d.gid, ::getgid());
+  EXPECT_EQ(d.fds_closed, 0u);
+  if (d.pidfd) {
+    // SCM_PIDFD (Linux 6.5+): the pidfd names the sender.
+    std::ifstream info("/proc/self/fdinfo/" + std::to_string(d.pidfd.get()));
+    std::string line;
+    bool found = false;
+    while (std::getline(info, line)) {
+      if (line.rfind("Pid:", 0) == 0) {
+        EXPECT_EQ(std::stoi(line.substr(4)), child);
+        found = true;
+      }
+    }
+    EXPECT_TRUE(found);
+  }
+  ::close(go[1]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+TEST(NotifySocket, NothingWaitingIsNullopt) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock);
+  auto r = sock->receive();
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->has_value());
+}
+
+TEST(NotifySocket, TooLargeDatagramIsReportedTruncated) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock);
+  const std::string big = "STATUS=" + std::string(5000, 'x');
+  ASSERT_TRUE(notify_systemd(sock->address(), big));
+  ASSERT_TRUE(notify_systemd(sock->address(), "READY=1"));
+
+  Datagram d = receive_one(*sock);
+  EXPECT_TRUE(d.truncated);
+  EXPECT_EQ(d.bytes.size(), core::kMaxNotifyBytes);
+  EXPECT_EQ(d.bytes, big.substr(0, core::kMaxNotifyBytes));
+  // The next datagram is whole: truncation does not bleed into it.
+  Datagram next = receive_one(*sock);
+  EXPECT_FALSE(next.truncated);
+  EXPECT_EQ(next.bytes, "READY=1");
+}
+
+TEST(NotifySocket, ExactlyTheBufferSizeIsNotTruncated) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock);
+  const std::string exact(core::kMaxNotifyBytes, 'y');
+  ASSERT_TRUE(notify_systemd(sock->address(), exact));
+  Datagram d = receive_one(*sock);
+  EXPECT_FALSE(d.truncated);
+  EXPECT_EQ(d.bytes, exact);
+}
+
+TEST(NotifySocket, EmptyDatagramArrivesAsEmptyBytes) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock);
+  UniqueFd client(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, sock->address().c_str());
+  ASSERT_EQ(::sendto(client.get(), "", 0, 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  Datagram d = receive_one(*sock);
+  EXPECT_EQ(d.bytes, "");
+  EXPECT_EQ(d.pid, ::getpid());
+}
+
+TEST(NotifySocket, PassedFdsAreClosedNotLeaked) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock);
+  int p[2];
+  ASSERT_EQ(::pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+  UniqueFd read_end(p[0]);
+  UniqueFd write_end(p[1]);
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+  // FDSTORE=1 with three fds: the write end of our pipe twice and /dev/null.
+  UniqueFd client(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, sock->address().c_str());
+  const int fds[3] = {write_end.get(), write_end.get(), devnull.get()};
+  const char text[] = "FDSTORE=1";
+  iovec iov{const_cast<char*>(text), sizeof text - 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof fds)] = {};
+  msghdr msg{};
+  msg.msg_name = &addr;
+  msg.msg_namelen = sizeof addr;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof fds);
+  std::memcpy(CMSG_DATA(c), fds, sizeof fds);
+  ASSERT_EQ(::sendmsg(client.get(), &msg, 0), static_cast<ssize_t>(sizeof text - 1));
+  // In flight, the pipe's write end lives on only inside the datagram.
+  write_end.reset();
+  devnull.reset();
+
+  const int before = count_open_fds();
+  Datagram d = receive_one(*sock);
+  EXPECT_EQ(d.bytes, "FDSTORE=1");
+  EXPECT_EQ(d.fds_closed, 3u);
+  // Only the sender's pidfd (if the kernel sends one) may remain open.
+  EXPECT_EQ(count_open_fds(), before + (d.pidfd ? 1 : 0));
+  // Every copy of the write end is closed, so the read end sees end-of-file, not EAGAIN.
+  char buf;
+  EXPECT_EQ(::read(read_end.get(), &buf, 1), 0);
+}
+
+TEST(NotifySocket, DirectoryIsPrivateAndRemoved) {
+  TempDir tmp;
+  std::string dir, path;
+  {
+    auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+    ASSERT_TRUE(sock) << sock.error().message;
+    dir = sock->directory();
+    path = sock->address();
+    EXPECT_EQ(fs::path(path).parent_path(), fs::path(dir));
+    EXPECT_EQ(fs::path(dir).parent_path(), fs::path(tmp.path()));
+    EXPECT_NE(fs::path(dir).filename().string().find(std::to_string(::getpid())),
+              std::string::npos);
+    struct stat st {};
+    ASSERT_EQ(::lstat(dir.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0700u);
+    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+
+    // A move hands the clean-up over; the moved-from object removes nothing.
+    NotifySocket moved = std::move(*sock);
+    EXPECT_EQ(moved.directory(), dir);
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_TRUE(fs::is_empty(tmp.path()));
+}
+
+TEST(NotifySocket, AnyUserAccessOpensTheDirectoryForSearchOnly) {
+  TempDir tmp;
+  auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kAnyUser);
+  ASSERT_TRUE(sock);
+  struct stat st {};
+  ASSERT_EQ(::stat(sock->directory().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0711u);
+  ASSERT_EQ(::stat(sock->address().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0666u);
+}
+
+TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
+  TempDir tmp;
+  ASSERT_EQ(::chmod(tmp.path().c_str(), 0755), 0);
+  auto owner_only = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  auto any_user = NotifySocket::create_in(tmp.path(), SocketAccess::kAnyUser);
+  ASSERT_TRUE(owner_only && any_user);
+  // The child drops to nobody (65534) and tries both: exit code bit 0 = owner-only refused
+  // with EACCES, bit 1 = any-user delivered.
+  const int code = in_child([&] {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) return 100;
+    int bits = 0;
+    auto r = notify_systemd(owner_only->address(), "READY=1");
+    if (!r && r.error().code == EACCES) bits |= 1;
+    if (notify_systemd(any_user->address(), "READY=1")) bits |= 2;
+    return bits;
+  });
+  ASSERT_EQ(code, 3);
+  Datagram d = receive_one(*any_user);
+  EXPECT_EQ(d.bytes, "READY=1");
+  EXPECT_EQ(d.uid, 65534u);
+}
+
+TEST(NotifySocket, BaseThatCannotHoldTheSocketIsAnError) {
+  auto missing = NotifySocket::create_in("/nonexistent-supervisor-test-dir", SocketAccess::kOwnerOnly);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ENOENT);
+  auto too_long = NotifySocket::create_in("/tmp/" + std::string(120, 'd'), SocketAccess::kOwnerOnly);
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().code, ENAMETOOLONG);
+}
+
+TEST(NotifySocket, CreatePicksARuntimeDirectory) {
+  auto sock = NotifySocket::create(SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(sock) << sock.error().message;
+  EXPECT_EQ(sock->address().front(), '/');
+  const std::string dir = sock->directory();
+  ASSERT_TRUE(notify_systemd(sock->address(), "WATCHDOG=1"));
+  EXPECT_EQ(receive_one(*sock).bytes, "WATCHDOG=1");
+  *sock = std::move(*NotifySocket::create_abstract(unique_name("reassign")));
+  EXPECT_FALSE(fs::exists(dir));  // assignment removed the old socket's directory
+}
+
+TEST(NotifySocket, AbstractAddress) {
+  const std::string name = unique_name("abstract");
+  auto sock = NotifySocket::create_abstract(name);
+  ASSERT_TRUE(sock) << sock.error().message;
+  EXPECT_EQ(sock->address(), "@" + name);
+  EXPECT_EQ(sock->directory(), "");
+  ASSERT_TRUE(notify_systemd(sock->address(), "MAINPID=1234"));
+  Datagram d = receive_one(*sock);
+  EXPECT_EQ(d.bytes, "MAINPID=1234");
+  EXPECT_EQ(d.pid, ::getpid());
+  // The name is taken while the socket lives.
+  auto again = NotifySocket::create_abstract(name);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, EADDRINUSE);
+  EXPECT_FALSE(NotifySocket::create_abstract(""));
+}
+
+// --- talking up to systemd -------------------------------------------------------------
+
+TEST(NotifySystemd, PathAddressGetsTheExactBytes) {
+  TempDir tmp;
+  const std::string path = tmp.path() + "/notify";
+  UniqueFd listener = bind_listener(path);
+  const std::string message = "MAINPID=" + std::to_string(::getpid()) + "\nREADY=1\nSTATUS=running pid 4711";
+  auto r = notify_systemd(path, message);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(recv_bytes(listener.get()), message);
+}
+
+TEST(NotifySystemd, AbstractAddressGetsTheExactBytes) {
+  const std::string address = "@" + unique_name("systemd");
+  UniqueFd listener = bind_listener(address);
+  ASSERT_TRUE(notify_systemd(address, "STOPPING=1"));
+  EXPECT_EQ(recv_bytes(listener.get()), "STOPPING=1");
+  ASSERT_TRUE(notify_systemd(address, "WATCHDOG=1"));
+  EXPECT_EQ(recv_bytes(listener.get()), "WATCHDOG=1");
+}
+
+TEST(NotifySystemd, BadAddressesAndMessages) {
+  auto expect_code = [](std::string_view address, std::string_view message, int code) {
+    auto r = notify_systemd(address, message);
+    ASSERT_FALSE(r) << address;
+    EXPECT_EQ(r.error().code, code) << address << ": " << r.error().message;
+  };
+  expect_code("", "READY=1", EINVAL);
+  expect_code("@", "READY=1", EINVAL);
+  expect_code("relative/path", "READY=1", EAFNOSUPPORT);
+  expect_code("vsock:2:1234", "READY=1", EAFNOSUPPORT);
+  expect_code("/" + std::string(200, 'x'), "READY=1", ENAMETOOLONG);
+  expect_code("/nonexistent-dir/notify", "READY=1", ENOENT);
+  expect_code("@" + unique_name("nobody-listens"), "READY=1", ECONNREFUSED);
+  TempDir tmp;
+  UniqueFd listener = bind_listener(tmp.path() + "/n");
+  expect_code(tmp.path() + "/n", "", EINVAL);
+}
+
+}  // namespace
+}  // namespace sup::os
