@@ -40,7 +40,8 @@ struct Nginx {
                                                         {"USER", ::geteuid() == 0 ? "user root;" : ""}}));
   }
   // The absolute path matters: on USR2 nginx executes its own argv[0] without a PATH search.
-  // -e: the error log before the configuration is read (else /var/log/nginx/error.log).
+  // -e: the error log before the configuration is read (else the build's default: stderr on
+  // Debian, /var/log/nginx/error.log on many other builds).
   std::vector<std::string> command(std::vector<std::string> extra = {}) const {
     std::vector<std::string> cmd = {bin, "-p", dir.path() + "/", "-c", conf(), "-e", error_log()};
     cmd.insert(cmd.end(), extra.begin(), extra.end());
