@@ -22,16 +22,15 @@ inline constexpr std::size_t kMaxNotifyBytes = 4096;
 // One datagram, decoded. Flags are set only by their exact assignment ("READY=1", not
 // "READY=0"); the optionals only when the key is present and well-formed.
 struct NotifyMessage {
-  bool ready = false;             // READY=1
-  bool stopping = false;          // STOPPING=1
-  bool reloading = false;         // RELOADING=1
-  bool watchdog_ping = false;     // WATCHDOG=1
-  bool watchdog_trigger = false;  // WATCHDOG=trigger: act as if the watchdog expired
-  std::optional<std::string> status;                  // STATUS=text, verbatim (may be empty,
-                                                      // may be invalid UTF-8)
-  std::optional<int> mainpid;                         // MAINPID=N, 1 <= N <= INT32_MAX
-  std::optional<std::uint64_t> extend_timeout_usec;   // EXTEND_TIMEOUT_USEC=N
-  std::optional<std::uint64_t> watchdog_usec;         // WATCHDOG_USEC=N (0 allowed)
+  bool ready = false;                 // READY=1
+  bool stopping = false;              // STOPPING=1
+  bool reloading = false;             // RELOADING=1
+  bool watchdog_ping = false;         // WATCHDOG=1
+  bool watchdog_trigger = false;      // WATCHDOG=trigger: act as if the watchdog expired
+  std::optional<std::string> status;  // STATUS=text, verbatim: may be empty or invalid UTF-8
+  std::optional<int> mainpid;         // MAINPID=N, 1 <= N <= INT32_MAX
+  std::optional<std::uint64_t> extend_timeout_usec;  // EXTEND_TIMEOUT_USEC=N
+  std::optional<std::uint64_t> watchdog_usec;        // WATCHDOG_USEC=N (0 allowed)
   // Lines that are none of the above and were skipped: other keys (ERRNO=, BUSERROR=,
   // FDSTORE=1, MONOTONIC_USEC=, …), other values of known flags (READY=0), lines without '='.
   // Repeats of a key already seen count here too: the first occurrence wins, as in systemd.
@@ -72,8 +71,8 @@ inline constexpr int kListenFdsStart = 3;
 inline constexpr int kMaxListenFds = 1024;
 
 struct ListenFdsEnv {
-  int count = 0;                    // fds kListenFdsStart .. kListenFdsStart + count - 1
-  std::vector<std::string> names;   // exactly count entries; "unknown" where systemd gave none
+  int count = 0;                   // fds kListenFdsStart .. kListenFdsStart + count - 1
+  std::vector<std::string> names;  // exactly count entries; "unknown" where systemd gave none
   bool operator==(const ListenFdsEnv&) const = default;
 };
 

@@ -27,8 +27,8 @@ namespace sup::os {
 inline constexpr char kListenPidPlaceholder[] = "LISTEN_PID=??????????";
 
 struct ListenFds {
-  std::vector<UniqueFd> fds;        // fds[i] arrived as fd 3 + i and still has that number
-  std::vector<std::string> names;   // names[i]: its LISTEN_FDNAMES entry ("unknown" if none)
+  std::vector<UniqueFd> fds;       // fds[i] arrived as fd 3 + i and still has that number
+  std::vector<std::string> names;  // names[i]: its LISTEN_FDNAMES entry ("unknown" if none)
   bool empty() const noexcept { return fds.empty(); }
 };
 

@@ -152,8 +152,8 @@ void NotifySocket::remove_files() noexcept {
 Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
   std::string buffer(max_bytes, '\0');
   iovec iov{buffer.data(), buffer.size()};
-  constexpr std::size_t kControlSize = CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int)) +
-                                       CMSG_SPACE(sizeof(int) * kScmMaxFd);
+  constexpr std::size_t kControlSize =
+      CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int) * kScmMaxFd);
   alignas(cmsghdr) char control[kControlSize];
   msghdr msg{};
   msg.msg_iov = &iov;

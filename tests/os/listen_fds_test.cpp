@@ -2,11 +2,10 @@
 #include "os/listen_fds.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -56,8 +55,7 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
   EXPECT_EQ(env[0], "LISTEN_FDS=2");
   EXPECT_EQ(env[1], "LISTEN_FDNAMES=http:admin");
   EXPECT_EQ(env[2], kListenPidPlaceholder);
-  EXPECT_EQ(listen_pass_fds(listen),
-            (std::vector<std::pair<int, int>>{{p[0], 3}, {p[1], 4}}));
+  EXPECT_EQ(listen_pass_fds(listen), (std::vector<std::pair<int, int>>{{p[0], 3}, {p[1], 4}}));
   EXPECT_TRUE(listen_env(ListenFds{}).empty());
 
   // The child fills the placeholder in its copy of the strings and execs a shell that prints
@@ -75,8 +73,7 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
     ::dup2(out[1], 1);
     if (!fill_listen_pid(envp.data())) _exit(3);
     char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
-                    const_cast<char*>("echo \"$LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES\""),
-                    nullptr};
+                    const_cast<char*>("echo \"$LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES\""), nullptr};
     ::execve("/bin/sh", argv, envp.data());
     _exit(4);
   }
@@ -121,10 +118,13 @@ TEST(ListenFds, TakeOverFromTheEnvironment) {
     ::setenv("LISTEN_FDNAMES", "web:admin", 1);
     auto listen = take_listen_fds_from_env();
     if (!listen) return 12;
-    if (listen->fds.size() != 2 || listen->fds[0].get() != 3 || listen->fds[1].get() != 4) return 13;
+    if (listen->fds.size() != 2 || listen->fds[0].get() != 3 || listen->fds[1].get() != 4)
+      return 13;
     if (listen->names != std::vector<std::string>{"web", "admin"}) return 14;
-    if ((::fcntl(3, F_GETFD) & FD_CLOEXEC) == 0 || (::fcntl(4, F_GETFD) & FD_CLOEXEC) == 0) return 15;
-    if (std::getenv("LISTEN_PID") || std::getenv("LISTEN_FDS") || std::getenv("LISTEN_FDNAMES")) return 16;
+    if ((::fcntl(3, F_GETFD) & FD_CLOEXEC) == 0 || (::fcntl(4, F_GETFD) & FD_CLOEXEC) == 0)
+      return 15;
+    if (std::getenv("LISTEN_PID") || std::getenv("LISTEN_FDS") || std::getenv("LISTEN_FDNAMES"))
+      return 16;
     // Still the same connected pair.
     if (::write(3, "x", 1) != 1) return 17;
     char c = 0;
@@ -155,7 +155,7 @@ TEST(ListenFds, MissingFdIsAnErrorAndNothingIsTaken) {
     auto listen = take_listen_fds(core::ListenFdsEnv{2, {"a", "b"}});
     if (listen) return 1;
     if (listen.error().code != EBADF) return 2;
-    if (::fcntl(3, F_GETFD) < 0) return 3;  // fd 3 was not closed
+    if (::fcntl(3, F_GETFD) < 0) return 3;                  // fd 3 was not closed
     if ((::fcntl(3, F_GETFD) & FD_CLOEXEC) != 0) return 4;  // nor changed
     return 0;
   });

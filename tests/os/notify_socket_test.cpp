@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,14 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
 
 namespace sup::os {
 namespace {
@@ -310,10 +308,12 @@ TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
 }
 
 TEST(NotifySocket, BaseThatCannotHoldTheSocketIsAnError) {
-  auto missing = NotifySocket::create_in("/nonexistent-supervisor-test-dir", SocketAccess::kOwnerOnly);
+  auto missing =
+      NotifySocket::create_in("/nonexistent-supervisor-test-dir", SocketAccess::kOwnerOnly);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ENOENT);
-  auto too_long = NotifySocket::create_in("/tmp/" + std::string(120, 'd'), SocketAccess::kOwnerOnly);
+  auto too_long =
+      NotifySocket::create_in("/tmp/" + std::string(120, 'd'), SocketAccess::kOwnerOnly);
   ASSERT_FALSE(too_long);
   EXPECT_EQ(too_long.error().code, ENAMETOOLONG);
 }
@@ -352,7 +352,8 @@ TEST(NotifySystemd, PathAddressGetsTheExactBytes) {
   TempDir tmp;
   const std::string path = tmp.path() + "/notify";
   UniqueFd listener = bind_listener(path);
-  const std::string message = "MAINPID=" + std::to_string(::getpid()) + "\nREADY=1\nSTATUS=running pid 4711";
+  const std::string message =
+      "MAINPID=" + std::to_string(::getpid()) + "\nREADY=1\nSTATUS=running pid 4711";
   auto r = notify_systemd(path, message);
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(recv_bytes(listener.get()), message);

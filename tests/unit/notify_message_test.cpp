@@ -212,10 +212,10 @@ TEST(ParseNotify, MalformedMainPid) {
 }
 
 TEST(ParseNotify, MalformedUsecValues) {
-  for (std::string_view bad : {"EXTEND_TIMEOUT_USEC=", "EXTEND_TIMEOUT_USEC=-1",
-                               "EXTEND_TIMEOUT_USEC=1s", "EXTEND_TIMEOUT_USEC=18446744073709551616",
-                               "WATCHDOG_USEC=", "WATCHDOG_USEC=abc", "WATCHDOG_USEC=+1",
-                               "WATCHDOG_USEC=1 "}) {
+  for (std::string_view bad :
+       {"EXTEND_TIMEOUT_USEC=", "EXTEND_TIMEOUT_USEC=-1", "EXTEND_TIMEOUT_USEC=1s",
+        "EXTEND_TIMEOUT_USEC=18446744073709551616", "WATCHDOG_USEC=", "WATCHDOG_USEC=abc",
+        "WATCHDOG_USEC=+1", "WATCHDOG_USEC=1 "}) {
     expect_error(bad, EINVAL, "malformed");
   }
 }
@@ -289,9 +289,7 @@ TEST(SanitizeStatus, CutsLongTextOnACharacterBoundary) {
 
 // --- WATCHDOG_USEC / WATCHDOG_PID --------------------------------------------------------
 
-TEST(WatchdogEnv, ForUs) {
-  EXPECT_EQ(parse_watchdog_env("30000000", "4711", 4711), 30000000u);
-}
+TEST(WatchdogEnv, ForUs) { EXPECT_EQ(parse_watchdog_env("30000000", "4711", 4711), 30000000u); }
 
 TEST(WatchdogEnv, NoPidMeansForWhoeverReadsIt) {
   EXPECT_EQ(parse_watchdog_env("1000", std::nullopt, 4711), 1000u);
@@ -370,9 +368,9 @@ TEST(ListenFdsEnv, ZeroOrTooManyFds) {
 // --- what must not be passed on to the app ---------------------------------------------
 
 TEST(ServiceManagerVars, Recognised) {
-  for (std::string_view e : {"NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1",
-                             "WATCHDOG_PID=1", "LISTEN_PID=1", "LISTEN_FDS=1",
-                             "LISTEN_FDNAMES=a", "NOTIFY_SOCKET="}) {
+  for (std::string_view e :
+       {"NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1", "WATCHDOG_PID=1", "LISTEN_PID=1",
+        "LISTEN_FDS=1", "LISTEN_FDNAMES=a", "NOTIFY_SOCKET="}) {
     EXPECT_TRUE(is_service_manager_var(e)) << e;
   }
 }
