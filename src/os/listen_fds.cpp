@@ -11,7 +11,16 @@
 namespace sup::os {
 namespace {
 
-constexpr std::size_t kListenPidPrefixLength = sizeof "LISTEN_PID=" - 1;
+// The ten '?' every placeholder ends with.
+constexpr std::size_t kPidSlotLength = 10;
+
+// Whether entry is exactly `placeholder`, compared by hand: strcmp is only listed as
+// async-signal-safe since POSIX 2016, and this runs between clone and exec.
+bool is_placeholder(const char* entry, const char* placeholder, std::size_t length) noexcept {
+  std::size_t i = 0;
+  while (i < length && entry[i] == placeholder[i]) ++i;
+  return i == length && entry[length] == '\0';
+}
 
 std::optional<std::string> env_copy(const char* name) {
   const char* value = std::getenv(name);
@@ -102,20 +111,24 @@ bool format_pid_into(char* slot, std::size_t width, pid_t pid) noexcept {
   return true;
 }
 
-bool fill_listen_pid(char* const* envp) noexcept {
-  // Hand-written comparison: strcmp is only listed as async-signal-safe since POSIX 2016, and
-  // this runs between clone and exec.
-  constexpr std::size_t kLength = sizeof kListenPidPlaceholder - 1;
+int fill_pid_placeholders(char* const* envp) noexcept {
+  constexpr std::size_t kListenLength = sizeof kListenPidPlaceholder - 1;
+  constexpr std::size_t kWatchdogLength = sizeof kWatchdogPidPlaceholder - 1;
+  const pid_t self = ::getpid();
+  int filled = 0;
   for (char* const* e = envp; *e != nullptr; ++e) {
-    const char* entry = *e;
-    std::size_t i = 0;
-    while (i < kLength && entry[i] == kListenPidPlaceholder[i]) ++i;
-    if (i != kLength || entry[kLength] != '\0') continue;
+    std::size_t length = 0;
+    if (is_placeholder(*e, kListenPidPlaceholder, kListenLength)) {
+      length = kListenLength;
+    } else if (is_placeholder(*e, kWatchdogPidPlaceholder, kWatchdogLength)) {
+      length = kWatchdogLength;
+    } else {
+      continue;
+    }
     // The slot is the ten '?' plus the entry's own terminator.
-    return format_pid_into(*e + kListenPidPrefixLength, kLength - kListenPidPrefixLength + 1,
-                           ::getpid());
+    if (format_pid_into(*e + length - kPidSlotLength, kPidSlotLength + 1, self)) ++filled;
   }
-  return false;
+  return filled;
 }
 
 }  // namespace sup::os

@@ -5,8 +5,9 @@
 // LISTEN_PID is known only after clone, and the child may not allocate before exec. So the
 // environment the parent builds carries a placeholder entry, kListenPidPlaceholder, whose
 // value is wide enough for any pid; the child, between clone and exec, calls
-// fill_listen_pid(envp), which overwrites the placeholder's value in place with getpid() (the
-// child's copy-on-write copy of the buffer; the parent's placeholder stays for the next spawn).
+// fill_pid_placeholders(envp), which overwrites the placeholder's value in place with getpid()
+// (the child's copy-on-write copy of the buffer; the parent's placeholder stays for the next
+// spawn). WATCHDOG_PID (--watchdog) has the same need and uses the same mechanism.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +26,8 @@ namespace sup::os {
 // "LISTEN_PID=" and ten '?': ten digits hold any pid_t, and a placeholder left unfilled by
 // mistake parses as no pid at all, so the app ignores the fds rather than trusting them.
 inline constexpr char kListenPidPlaceholder[] = "LISTEN_PID=??????????";
+// The same for WATCHDOG_PID, which --watchdog gives the app next to WATCHDOG_USEC.
+inline constexpr char kWatchdogPidPlaceholder[] = "WATCHDOG_PID=??????????";
 
 struct ListenFds {
   std::vector<UniqueFd> fds;       // fds[i] arrived as fd 3 + i and still has that number
@@ -57,10 +60,10 @@ std::vector<std::string> listen_env(const ListenFds& listen);
 // digits and the NUL do not fit in width bytes.
 bool format_pid_into(char* slot, std::size_t width, pid_t pid) noexcept;
 
-// Async-signal-safe, for the child between clone and exec: finds the entry of envp (a
-// NULL-terminated array of writable "NAME=value" strings) that equals kListenPidPlaceholder
-// exactly and overwrites its value with getpid(). Any other entry, including a LISTEN_PID
-// that is not the placeholder, is left alone. Returns whether a placeholder was filled.
-bool fill_listen_pid(char* const* envp) noexcept;
+// Async-signal-safe, for the child between clone and exec: every entry of envp (a
+// NULL-terminated array of writable "NAME=value" strings) that equals kListenPidPlaceholder or
+// kWatchdogPidPlaceholder exactly gets getpid() as its value. Any other entry, including a
+// LISTEN_PID that is not the placeholder, is left alone. Returns how many were filled.
+int fill_pid_placeholders(char* const* envp) noexcept;
 
 }  // namespace sup::os

@@ -63,6 +63,8 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
   // (An inherited LISTEN_PID must not also be in the block: with duplicates, which one a
   // program sees differs, glibc's getenv takes the first and shells the last.)
   env.insert(env.begin(), "PATH=/usr/bin:/bin");
+  env.push_back(kWatchdogPidPlaceholder);
+  env.push_back("WATCHDOG_USEC=1000000");
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -71,9 +73,11 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
   const pid_t child = ::fork();
   if (child == 0) {
     ::dup2(out[1], 1);
-    if (!fill_listen_pid(envp.data())) _exit(3);
-    char* argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"),
-                    const_cast<char*>("echo \"$LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES\""), nullptr};
+    if (fill_pid_placeholders(envp.data()) != 2) _exit(3);
+    char* argv[] = {
+        const_cast<char*>("sh"), const_cast<char*>("-c"),
+        const_cast<char*>("echo \"$LISTEN_PID $LISTEN_FDS $LISTEN_FDNAMES $WATCHDOG_PID\""),
+        nullptr};
     ::execve("/bin/sh", argv, envp.data());
     _exit(4);
   }
@@ -86,15 +90,20 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
   int status = 0;
   ::waitpid(child, &status, 0);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_EQ(seen, std::to_string(child) + " 2 http:admin\n");
+  EXPECT_EQ(seen, std::to_string(child) + " 2 http:admin " + std::to_string(child) + "\n");
   EXPECT_EQ(env[3], kListenPidPlaceholder);  // PATH was inserted first
+  EXPECT_EQ(env[4], kWatchdogPidPlaceholder);
 }
 
 TEST(ListenFds, FillWithoutPlaceholderDoesNothing) {
   std::string a = "LISTEN_PID=??????????x";  // not exactly the placeholder
   std::string b = "LISTEN_PID=5";
-  char* envp[] = {a.data(), b.data(), nullptr};
-  EXPECT_FALSE(fill_listen_pid(envp));
+  std::string c = "WATCHDOG_PID=?????????";  // one '?' short
+  std::string d = "X_LISTEN_PID=??????????";
+  char* envp[] = {a.data(), b.data(), c.data(), d.data(), nullptr};
+  EXPECT_EQ(fill_pid_placeholders(envp), 0);
+  EXPECT_EQ(c, "WATCHDOG_PID=?????????");
+  EXPECT_EQ(d, "X_LISTEN_PID=??????????");
   EXPECT_EQ(a, "LISTEN_PID=??????????x");
   EXPECT_EQ(b, "LISTEN_PID=5");
 }
