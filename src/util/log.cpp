@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <string>
 
 namespace sup::log {
@@ -13,10 +14,10 @@ int g_pid = 0;
 
 // One write(2) per line, so lines from the supervisor and the app never interleave mid-line.
 void emit(std::string_view prefix_tail, std::string_view text) {
-  std::string line = "supervisor";
-  line += prefix_tail;
-  line += text;
-  line += '\n';
+  // Sized once and appended: one allocation per line.
+  std::string line;
+  line.reserve(sizeof "supervisor" + prefix_tail.size() + text.size() + 1);
+  line.append("supervisor").append(prefix_tail).append(text).push_back('\n');
   const int saved = errno;
   const char* p = line.data();
   std::size_t left = line.size();
@@ -31,7 +32,9 @@ void emit(std::string_view prefix_tail, std::string_view text) {
 }
 
 void emit_with_pid(std::string_view text) {
-  emit("[" + std::to_string(g_pid != 0 ? g_pid : ::getpid()) + "]: ", text);
+  char prefix[32];
+  const int n = std::snprintf(prefix, sizeof prefix, "[%d]: ", g_pid != 0 ? g_pid : ::getpid());
+  emit(std::string_view(prefix, static_cast<std::size_t>(n)), text);
 }
 
 }  // namespace
