@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cerrno>
 
@@ -19,13 +21,6 @@ extern char** environ;
 namespace sup::app {
 namespace {
 
-enum Token : std::uint64_t { kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch };
-
-constexpr int kSigChld = 17;
-constexpr int kSigCont = 18;
-constexpr int kSigTstp = 20;
-constexpr int kSigTtin = 21;
-constexpr int kSigTtou = 22;
 // After the final kill, how long to wait for the app's processes to vanish before giving up.
 constexpr std::int64_t kLeftoverGraceMs = 5000;
 
@@ -47,13 +42,16 @@ int spawn_exit_code(const Error& err) {
 }  // namespace
 
 Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials creds)
-    : cfg_(std::move(cfg)), program_(std::move(program)), creds_(std::move(creds)) {}
+    : cfg_(std::move(cfg)),
+      program_(std::move(program)),
+      creds_(std::move(creds)),
+      systemd_(ServiceManager::from_environment()) {}
 
 Supervisor::~Supervisor() {
   if (cgroup_) {
     // Only reached with the app gone, or after a set-up error before it ran; make sure.
     if (auto populated = cgroup_->populated(); populated && *populated) {
-      (void)cgroup_->kill_all(9);
+      (void)cgroup_->kill_all(SIGKILL);
     }
     while (os::reap_one()) {
     }
@@ -64,7 +62,7 @@ Supervisor::~Supervisor() {
 
 Result<void> Supervisor::set_up() {
   std::vector<int> blocked = core::forwarded_signals();
-  blocked.push_back(kSigChld);
+  blocked.push_back(SIGCHLD);
   auto signals = os::SignalFd::create(blocked);
   if (!signals) return std::move(signals).error();
   signals_.emplace(std::move(*signals));
@@ -93,19 +91,36 @@ Result<void> Supervisor::set_up() {
   if (cgroup_->events_fd() >= 0) {
     if (auto r = loop_->add(cgroup_->events_fd(), kCgroupEvents); !r) return r;
   }
-  return {};
+  return set_up_notifications();
+}
+
+std::vector<std::string> Supervisor::app_environment() const {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!core::is_service_manager_var(*e)) env.emplace_back(*e);
+  }
+  env.push_back("NOTIFY_SOCKET=" + notify_socket_->address());
+  for (auto& entry : os::listen_env(listen_)) env.push_back(std::move(entry));
+  if (cfg_.watchdog_ms > 0) {
+    env.push_back("WATCHDOG_USEC=" + std::to_string(cfg_.watchdog_ms * 1000));
+    env.emplace_back(os::kWatchdogPidPlaceholder);
+  }
+  return env;
 }
 
 Result<void> Supervisor::start_app() {
   os::SpawnSpec spec;
   spec.path = program_;
   spec.argv = cfg_.args;
-  for (char** e = environ; *e != nullptr; ++e) spec.env.emplace_back(*e);
+  spec.env = app_environment();
+  spec.pass_fds = os::listen_pass_fds(listen_);
+  if (auto r = prepare_readiness_channel(spec.pass_fds); !r) return r;
   spec.credentials = creds_;
   spec.cgroup_clone_fd = cgroup_->clone_fd();
   spec.cgroup_join_fd = cgroup_->join_fd();
 
   auto process = os::spawn(spec);
+  notify_fd_writer_.reset();  // the app holds its copy now
   if (!process) return std::move(process).error().with("starting " + program_);
   main_ = std::move(*process);
   main_handled_ = false;
@@ -120,6 +135,7 @@ Result<void> Supervisor::start_app() {
     if (exe_.empty()) exe_ = program_;  // it already exited; the resolved path will do
   }
   log::info("started " + program_ + " as pid " + pid_str(main_.pid()));
+  after_start();
   return {};
 }
 
@@ -162,6 +178,16 @@ int Supervisor::run(UniqueFd ready_fd) {
           os::drain_watch(pidfile_watch_.get());
           if (phase_ == Phase::kWaitingForPidfile) elect_successor();
           break;
+        case kNotifySocket: on_notify_socket(); break;
+        case kNotifyFd: on_notify_fd(); break;
+        case kWatchdogTimer:
+          watchdog_timer_->acknowledge();
+          on_app_watchdog();
+          break;
+        case kKeepaliveTimer:
+          keepalive_timer_->acknowledge();
+          on_keepalive();
+          break;
         default: break;
       }
       if (exit_code_) break;
@@ -171,7 +197,7 @@ int Supervisor::run(UniqueFd ready_fd) {
 }
 
 void Supervisor::handle_signal(int sig) {
-  if (sig == kSigChld) {
+  if (sig == SIGCHLD) {
     reap_children();
     return;
   }
@@ -193,7 +219,7 @@ void Supervisor::handle_signal(int sig) {
   // Ctrl-Z in a terminal reaches only the supervisor (the app has a process group of its
   // own): suspend ourselves as well, so the shell sees a stopped job; `fg` sends SIGCONT,
   // which is forwarded in turn (dumb-init does the same).
-  if ((sig == kSigTstp || sig == kSigTtin || sig == kSigTtou) && os::in_terminal_foreground()) {
+  if ((sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) && os::in_terminal_foreground()) {
     os::stop_self();
   }
 }
@@ -206,10 +232,11 @@ void Supervisor::request_stop(int forward) {
   }
   stop_requested_ = true;
   kill_at_ms_ = os::monotonic_ms() + cfg_.stop_timeout_ms;
+  systemd_.send("STOPPING=1\nSTATUS=stopping");
   switch (phase_) {
     case Phase::kRunning:
       if (forward != 0) (void)main_.signal(forward);
-      (void)main_.signal(kSigCont);  // a stopped app must be able to act on it
+      (void)main_.signal(SIGCONT);  // a stopped app must be able to act on it
       arm(Deadline::kKill, kill_at_ms_);
       break;
     case Phase::kBackoff:
@@ -261,6 +288,8 @@ void Supervisor::on_main_pidfd() {
 void Supervisor::on_main_exit(std::optional<core::ExitStatus> status) {
   main_handled_ = true;
   loop_->remove(main_.fd());
+  watchdog_timer_->disarm();
+  if (deadline_ == Deadline::kStartTimeout) arm(Deadline::kNone, 0);
   const std::string who = "pid " + pid_str(main_.pid());
   if (status) {
     std::string text = who + " " + core::describe(*status);
@@ -350,6 +379,7 @@ bool Supervisor::elect_successor() {
     arm(Deadline::kNone, 0);
   }
   phase_ = Phase::kRunning;
+  systemd_.send("STATUS=running pid " + pid_str(main_.pid()));
   // A successor that already died is handled by the pidfd event it triggers at once.
   return true;
 }
@@ -365,8 +395,10 @@ void Supervisor::app_ended() {
       pending_restart_ = true;
       restart_delay_ms_ = d.delay_ms;
       restarts_ = d.restart_number;
-      log::info("restarting in " + std::to_string(d.delay_ms / 1000) + " s (restart " +
-                std::to_string(d.restart_number) + ")");
+      const std::string text = "restarting in " + std::to_string(d.delay_ms / 1000) +
+                               " s (restart " + std::to_string(d.restart_number) + ")";
+      log::info(text);
+      systemd_.send("STATUS=" + text);
     } else if (d.kind == core::RestartDecision::Kind::kGiveUp) {
       log::error("giving up: " + d.reason);
     }
@@ -384,7 +416,7 @@ void Supervisor::begin_cleaning() {
   }
   log::info("killing " + std::to_string(count) + " leftover process" + (count == 1 ? "" : "es"));
   (void)cgroup_->kill_all(cfg_.stop_signal);
-  (void)cgroup_->kill_all(kSigCont);
+  (void)cgroup_->kill_all(SIGCONT);
   arm(Deadline::kKill, stop_requested_ ? kill_at_ms_ : os::monotonic_ms() + cfg_.stop_timeout_ms);
 }
 
@@ -425,7 +457,7 @@ void Supervisor::on_timer() {
     case Deadline::kKill: {
       auto pids = cgroup_->pids();
       const std::size_t count = pids ? pids->size() : 0;
-      log::info("stop timeout: sending " + core::signal_name(cfg_.kill_signal) + " to " +
+      log::info("timeout: sending " + core::signal_name(cfg_.kill_signal) + " to " +
                 std::to_string(count) + " process" + (count == 1 ? "" : "es"));
       (void)cgroup_->kill_all(cfg_.kill_signal);
       if (!main_handled_) (void)main_.signal(cfg_.kill_signal);
@@ -437,6 +469,10 @@ void Supervisor::on_timer() {
       loop_->remove(pidfile_watch_.get());
       pidfile_watch_.reset();
       app_ended();
+      break;
+    case Deadline::kStartTimeout:
+      spawn_failed_ = true;  // a start that never became ready failed, whatever the app does now
+      stop_app(cfg_.stop_signal, "not ready after " + std::to_string(cfg_.start_timeout_ms / 1000) + " s");
       break;
     case Deadline::kGiveUpOnLeftovers:
       log::error("processes of the app survived " + core::signal_name(cfg_.kill_signal));

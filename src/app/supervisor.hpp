@@ -8,11 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "app/service_manager.hpp"
 #include "core/config.hpp"
+#include "core/notify_message.hpp"
 #include "core/exit_status.hpp"
 #include "core/restart_policy.hpp"
 #include "os/cgroup.hpp"
 #include "os/event_loop.hpp"
+#include "os/listen_fds.hpp"
+#include "os/notify_socket.hpp"
 #include "os/privileges.hpp"
 #include "os/process.hpp"
 #include "os/signals.hpp"
@@ -34,8 +38,13 @@ class Supervisor {
   int run(UniqueFd ready_fd);
 
  private:
+  // What an epoll event is about.
+  enum Token : std::uint64_t {
+    kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch,
+    kNotifySocket, kNotifyFd, kWatchdogTimer, kKeepaliveTimer,
+  };
   // What the single timer is armed for.
-  enum class Deadline { kNone, kRestart, kKill, kPidfileWait, kGiveUpOnLeftovers };
+  enum class Deadline { kNone, kRestart, kKill, kPidfileWait, kGiveUpOnLeftovers, kStartTimeout };
   enum class Phase { kStarting, kRunning, kBackoff, kWaitingForPidfile, kCleaning, kDone };
 
   Result<void> set_up();
@@ -53,6 +62,22 @@ class Supervisor {
   void request_stop(int forward);
   void arm(Deadline what, std::int64_t at_ms);
   void finish(int code);
+  std::vector<std::string> app_environment() const;
+
+  // Readiness, sd_notify and watchdogs (notifications.cpp).
+  Result<void> set_up_notifications();
+  Result<void> prepare_readiness_channel(std::vector<std::pair<int, int>>& pass_fds);
+  void after_start();
+  bool notify_readiness() const;
+  void on_ready();
+  void on_notify_socket();
+  void on_notify_fd();
+  void apply_notification(const core::NotifyMessage& msg, pid_t sender);
+  bool sender_in_app(pid_t pid) const;
+  void switch_main(pid_t pid);
+  void on_app_watchdog();
+  void on_keepalive();
+  void stop_app(int sig, const std::string& why);
 
   core::Config cfg_;
   std::string program_;
@@ -85,6 +110,18 @@ class Supervisor {
   std::int64_t restart_delay_ms_ = 0;
   std::int64_t kill_at_ms_ = 0;
   std::optional<int> exit_code_;
+
+  ServiceManager systemd_;
+  std::optional<os::NotifySocket> notify_socket_;
+  os::ListenFds listen_;
+  std::optional<os::Timer> watchdog_timer_;   // the app's --watchdog deadline
+  std::optional<os::Timer> keepalive_timer_;  // our WATCHDOG=1 to systemd
+  UniqueFd notify_fd_;                        // --notify-fd: read end for this incarnation
+  UniqueFd notify_fd_writer_;                 // its write end, until the app holds it
+  bool ready_ = false;                        // this incarnation is ready
+  bool ready_sent_ = false;                   // READY=1 went up to systemd
+  bool reloading_ = false;                    // the app said RELOADING=1: relay its READY=1
+  bool hung_ = false;                         // the app missed its watchdog deadline
 };
 
 }  // namespace sup::app

@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/notify_message.hpp"
+#include "os/listen_fds.hpp"
+
 namespace sup::os {
 namespace {
 
@@ -63,7 +66,7 @@ struct ChildFailure {
   // the passed ones. Sources are first copied above any target, so that a source that is
   // another pair's target is not clobbered; dup2 then clears close-on-exec on each target.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  constexpr std::size_t kMaxPassed = 64;
+  constexpr std::size_t kMaxPassed = core::kMaxListenFds + 8;
   int moved[kMaxPassed];
   const std::size_t count = spec.pass_fds.size() < kMaxPassed ? spec.pass_fds.size() : kMaxPassed;
   for (std::size_t i = 0; i < count; ++i) {
@@ -76,6 +79,8 @@ struct ChildFailure {
     }
   }
 
+  // LISTEN_PID and WATCHDOG_PID must name the app itself, known only now.
+  fill_pid_placeholders(envp);
   ::execve(spec.path.c_str(), argv, envp);
   child_fail(pipe_fd, "exec", errno);
 }
