@@ -103,6 +103,33 @@ TEST_F(CommandLine, BareProgramNameIsFoundInPath) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// As execvp does: a match in PATH that cannot be executed is skipped for a later one.
+TEST_F(CommandLine, BareProgramNameSkipsNonExecutableMatchInPath) {
+  std::string first = tmp_ / "first";
+  mkdir(first.c_str(), 0755);
+  write_file(first + "/testapp", "#!/bin/sh\necho wrong testapp\n", 0644);
+  std::string dir = std::filesystem::path(kTestapp).parent_path();
+  RunOptions options;
+  options.env = {"PATH=" + first + ":" + dir + ":/usr/bin:/bin"};
+  SupervisedRun run({"--", "testapp", "args", "second"}, options);
+  auto started = run.expect_err(kStarted);
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(same_file(started->groups[1], kTestapp)) << started->line;
+  EXPECT_TRUE(run.expect_out("^args=second$"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// The only match in PATH is not executable: found but cannot be executed, 126.
+TEST_F(CommandLine, BareProgramNameWithOnlyNonExecutableMatchIs126) {
+  write_file(tmp_ / "only-here", "#!/bin/sh\nexit 0\n", 0644);
+  RunOptions options;
+  options.env = {"PATH=" + tmp_.path() + ":/usr/bin:/bin"};
+  SupervisedRun run({"--", "only-here"}, options);
+  EXPECT_EQ(run.wait_exit(), 126) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, "only-here"), 1) << run.log();
+}
+
 TEST_F(CommandLine, RelativeProgramIsResolvedToAbsolutePath) {
   RunOptions options;
   options.cwd = std::filesystem::path(kTestapp).parent_path();

@@ -92,6 +92,7 @@ std::vector<pid_t> unowned_descendants(const SupervisedRun* self) {
   for (SupervisedRun* run : live_runs()) {
     if (run == self || run->exited()) continue;
     excluded.insert(run->pid());
+    excluded.insert(run->child());
     for (pid_t p : descendants_of(run->pid())) excluded.insert(p);
   }
   for (pid_t p : exempt()) excluded.insert(p);
@@ -186,8 +187,9 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   sigemptyset(&block);
   for (int sig : options.block_signals) sigaddset(&block, sig);
 
-  int out[2], err[2], status[2];
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0) {
+  int out[2], err[2], status[2], info[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0 ||
+      pipe2(info, O_CLOEXEC) != 0) {
     ADD_FAILURE() << "pipe2: " << strerror(errno);
     return;
   }
@@ -231,6 +233,7 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
     dup2(err[1], STDERR_FILENO);
     // Nothing of the test process's leaks into the supervisor: only stdio crosses exec.
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (options.stray_fd >= 0) dup2(devnull, options.stray_fd);  // dup2: not close-on-exec
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
@@ -247,12 +250,43 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
       }
     }
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) fail(4);
+    if (options.pid_namespace) {
+      if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) fail(8);
+      if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(2);
+      pid_t inner = fork();
+      if (inner < 0) fail(9);
+      if (inner == 0) {  // PID 1 of the new namespace, with a /proc that shows it
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+          fail(10);
+        }
+        execve(argv[0], argv.data(), envp.data());
+        fail(5);
+      }
+      // The namespace's parent: tells the test who the supervisor is, then mirrors its status.
+      (void)!write(info[1], &inner, sizeof inner);
+      close(info[1]);
+      close(status[1]);
+      close(STDOUT_FILENO);
+      close(STDERR_FILENO);
+      int st = 0;
+      while (waitpid(inner, &st, 0) < 0 && errno == EINTR) {
+      }
+      if (WIFEXITED(st)) _exit(WEXITSTATUS(st));
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      signal(WTERMSIG(st), SIG_DFL);
+      kill(getpid(), WTERMSIG(st));
+      _exit(128 + WTERMSIG(st));
+    }
     execve(argv[0], argv.data(), envp.data());
     fail(5);
   }
+  child_ = pid_;
   close(out[1]);
   close(err[1]);
   close(status[1]);
+  close(info[1]);
   if (devnull >= 0) close(devnull);
   if (pty_slave >= 0) close(pty_slave);
   int report[2] = {0, 0};
@@ -267,24 +301,36 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   if (n > 0) {
     static const char* const kSteps[] = {"?", "unshare(CLONE_NEWNS)", "mount --make-rprivate /",
                                          "mount read-only tmpfs", "chdir", "execve supervisor",
-                                         "setsid", "TIOCSCTTY"};
-    setup_step_ = kSteps[report[0] >= 0 && report[0] <= 7 ? report[0] : 0];
+                                         "setsid", "TIOCSCTTY", "unshare(CLONE_NEWPID)",
+                                         "fork", "mount /proc"};
+    setup_step_ = kSteps[report[0] >= 0 && report[0] <= 10 ? report[0] : 0];
     setup_errno_ = report[1] != 0 ? report[1] : EINVAL;
     int st = 0;
-    waitpid(pid_, &st, 0);
+    waitpid(child_, &st, 0);
+    close(info[0]);
     exited_ = true;
     status_ = shell_status(st);
     exit_time_ = Clock::now();
     return;
   }
+  if (options.pid_namespace) {
+    pid_t inner = -1;
+    if (read(info[0], &inner, sizeof inner) != static_cast<ssize_t>(sizeof inner)) {
+      ADD_FAILURE() << "no PID from the namespace's parent";
+    }
+    pid_ = inner;
+  }
+  close(info[0]);
   pidfd_ = pidfd_open(pid_, 0);
   if (pidfd_ < 0) ADD_FAILURE() << "pidfd_open: " << strerror(errno);
+  exit_fd_ = child_ == pid_ ? pidfd_ : pidfd_open(child_, 0);
   live_runs().insert(this);
 }
 
 SupervisedRun::~SupervisedRun() {
   tear_down();
   live_runs().erase(this);
+  if (exit_fd_ >= 0 && exit_fd_ != pidfd_) close(exit_fd_);
   for (int fd : {pidfd_, out_fd_, err_fd_, pty_master_}) {
     if (fd >= 0) close(fd);
   }
@@ -317,7 +363,7 @@ void SupervisedRun::tear_down() {
   }
   if (!exited_) {
     int st = 0;
-    waitpid(pid_, &st, 0);
+    waitpid(child_, &st, 0);
     exited_ = true;
     status_ = shell_status(st);
     exit_time_ = Clock::now();
@@ -346,6 +392,8 @@ void SupervisedRun::tear_down() {
   }
   kill_and_reap(this, unowned_descendants(this));
 
+  // In a PID namespace the supervisor knows itself as PID 1 and names its cgroup after that.
+  if (child_ != pid_) supervisors.push_back(1);
   auto cgroups = leftover_cgroups(supervisors);
   for (const auto& dir : cgroups) {
     if (!harness_killed) {
@@ -370,8 +418,8 @@ void SupervisedRun::track_extra_supervisor(pid_t pid) { extra_supervisors_.push_
 void SupervisedRun::reap_if_exited() {
   if (exited_ || pid_ <= 0) return;
   int st = 0;
-  pid_t r = waitpid(pid_, &st, WNOHANG);
-  if (r == pid_) {
+  pid_t r = waitpid(child_, &st, WNOHANG);
+  if (r == child_) {
     exited_ = true;
     status_ = shell_status(st);
     exit_time_ = Clock::now();
@@ -385,7 +433,7 @@ bool SupervisedRun::poll_once(int timeout_ms, bool wait_for_exit) {
   int n = 0;
   if (out_fd_ >= 0) fds[n++] = {out_fd_, POLLIN, 0};
   if (err_fd_ >= 0) fds[n++] = {err_fd_, POLLIN, 0};
-  if (wait_for_exit && !exited_ && pidfd_ >= 0) fds[n++] = {pidfd_, POLLIN, 0};
+  if (wait_for_exit && !exited_ && exit_fd_ >= 0) fds[n++] = {exit_fd_, POLLIN, 0};
   if (n == 0) return false;
   int r = poll(fds, static_cast<nfds_t>(n), timeout_ms);
   if (r < 0 && errno != EINTR) {

@@ -68,6 +68,11 @@ struct RunOptions {
                                          // namespace of the supervisor (see exit_codes_test)
   bool terminal = false;                 // stdin is a new pseudo-terminal, the supervisor's
                                          // controlling terminal (it leads a new session)
+  int stray_fd = -1;                     // this fd number is open (/dev/null, no close-on-exec)
+                                         // in the supervisor as it starts
+  bool pid_namespace = false;            // the supervisor is PID 1 of a new PID namespace with
+                                         // its own /proc, as in a container; pid() is its PID
+                                         // as the test sees it
 };
 
 inline RunOptions without_cgroup_flag() {
@@ -96,6 +101,8 @@ class SupervisedRun {
   std::string setup_error() const;
 
   pid_t pid() const { return pid_; }
+  // The test's direct child: the supervisor, or the namespace's parent with pid_namespace.
+  pid_t child() const { return child_; }
   const std::vector<std::string>& argv() const { return argv_; }
 
   // The next line on `stream` (after the last one matched on that stream) that matches `regex`
@@ -150,7 +157,9 @@ class SupervisedRun {
 
   std::vector<std::string> argv_;
   pid_t pid_ = -1;
-  int pidfd_ = -1;
+  pid_t child_ = -1;
+  int pidfd_ = -1;       // the supervisor: signals go here
+  int exit_fd_ = -1;     // the direct child: readable once its status can be collected
   int out_fd_ = -1, err_fd_ = -1;
   int pty_master_ = -1;
   std::string out_buf_, err_buf_;

@@ -98,6 +98,35 @@ TEST_F(Pidfile, ForkExitsZeroOnceAppStartedAndPidfileHoldsBackgroundPid) {
   EXPECT_FALSE(is_alive(kids[0])) << "the app survived its supervisor";
 }
 
+// Written atomically through a temporary file: none of those may stay behind.
+TEST_F(Pidfile, LeavesNoTemporaryFileBehind) {
+  std::string dir = tmp_ / "run";
+  mkdir(dir.c_str(), 0755);
+  SupervisedRun run(supervise({"-p", dir + "/sup.pid"}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename());
+  EXPECT_EQ(names, std::vector<std::string>{"sup.pid"});
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "files left in the pidfile's directory";
+}
+
+// A relative pidfile is relative to the working directory at start, also for the background
+// process of -f (which must not lose it by changing directory).
+TEST_F(Pidfile, ForkWithRelativePidfileWritesAndRemovesIt) {
+  SupervisedRun run(supervise({"-f", "-p", "rel.pid"}, {"print-signals"}), in_directory(tmp_.path()));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  auto background = read_pid_file(tmp_ / "rel.pid");
+  ASSERT_TRUE(background) << run.log();
+  pid_t bg = static_cast<pid_t>(*background);
+  run.track_extra_supervisor(bg);
+  kill(bg, SIGTERM);
+  EXPECT_TRUE(wait_gone(bg));
+  EXPECT_TRUE(eventually([&] { return !read_file(tmp_ / "rel.pid").has_value(); }))
+      << "relative pidfile not removed by the background supervisor";
+}
+
 TEST_F(Pidfile, ForkWithAbsentProgramExits127WithTheReason) {
   std::string pidfile = tmp_ / "sup.pid";
   SupervisedRun run({"-f", "-p", pidfile, "--", tmp_ / "absent"});

@@ -53,6 +53,17 @@ TEST_F(Spawning, AppHasOnlyStdioOpen) {
   EXPECT_EQ(state->groups[3], "0,1,2") << state->line;
 }
 
+// An fd the supervisor's own parent leaked into it (no close-on-exec) is not passed on either:
+// only stdio, and the fds SPEC 7 passes on purpose, reach the app.
+TEST_F(Spawning, AppDoesNotInheritFdsLeakedIntoTheSupervisor) {
+  RunOptions options;
+  options.stray_fd = 7;
+  run_ = std::make_unique<SupervisedRun>(supervise({}, {"state"}), options);
+  auto state = run_->expect_out(R"(fds=(\S*) )");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->groups[1], "0,1,2") << state->line;
+}
+
 TEST_F(Spawning, AppRunsInItsOwnProcessGroup) {
   auto state = app_state();
   ASSERT_TRUE(state);

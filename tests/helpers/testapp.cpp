@@ -7,8 +7,10 @@
 //   exit N                 exit with status N
 //   crash SIG              die of SIG (name or number) with its default disposition, no core file
 //   sleep                  wait forever (default dispositions: any fatal signal ends it)
-//   print-signals [keep]   print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
-//                          (with "keep": never exit)
+//   print-signals [keep] [stoppable]
+//                          print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
+//                          (with "keep": never exit; with "stoppable": TSTP, TTIN and TTOU keep
+//                          their default action and stop the process, CONT is still reported)
 //   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait forever
 //   ignore-term            ignore SIGTERM, print "ready pid=N", wait forever
 //   upgrade [GEN]          print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
@@ -31,6 +33,40 @@
 //                          runs print "flap run=K ok pid=N" and wait forever, or, with SECONDS, run
 //                          that long, print "flap run=K done" and exit 1
 //   args ARG...            print "args=A|B|C" (the arguments after "args"), exit 0
+//   notify STEP...         print "ready pid=N", run the steps in order, print "notify done pid=N",
+//                          then behave like print-signals. A step is a message, sent as one
+//                          datagram to $NOTIFY_SOCKET and followed by "sent K" (K counts messages
+//                          from 1; "send K failed: WHY" if sendto fails), or one of:
+//                            +wait=SIG   report signals ("signal NAME") until SIG arrives
+//                            +empty      send an empty datagram
+//                            +big=N      send "READY=1\nX=xxx..." of exactly N bytes
+//                            +child      send the next message from a child that then waits
+//                                        forever (default dispositions)
+//                            +barrier    sd_notify_barrier: send BARRIER=1 with a pipe's write
+//                                        end, print "barrier ok" once the receiver closed it
+//                                        ("barrier timeout" after 5 s)
+//                          In a message, "{pid}" is our pid and "{ppid}" our parent's.
+//   notify-fork [stay]     fork a child that prints "child pid=N" and reports signals as
+//                          "child got NAME" (exit 0 after TERM/INT); the parent sends
+//                          MAINPID=<child> and a barrier, prints "sent MAINPID=<child>", then
+//                          exits 0, or with "stay" reports signals as "parent got NAME" (exit 0
+//                          after TERM/INT)
+//   watchdog N [survive-abrt]
+//                          print "watchdog usec=U pid=N" (U from $WATCHDOG_USEC), send WATCHDOG=1
+//                          every U/2 microseconds N times, printing "ping K"; then print "hung"
+//                          and wait forever: default dispositions, or with "survive-abrt" all
+//                          signals blocked and reported as "signal NAME", never exiting
+//   env                    print "env NAME=VALUE" (or "env NAME unset") for NOTIFY_SOCKET,
+//                          WATCHDOG_USEC, WATCHDOG_PID, LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES,
+//                          then "env pid=N fds=0,1,2,...", then behave like print-signals
+//   notify-fd N [+wait=SIG]
+//                          print "ready pid=N", (report signals until SIG arrives,) write a newline
+//                          to fd N and close it, print "notified fd=N", behave like print-signals
+//   echo-server [K]        serve the socket-activated listening socket at fd 3 (LISTEN_PID must
+//                          be ours): print "listening pid=N fds=F names=A:B"; per connection read
+//                          a line, write it back, close; after K connections (K > 0) print
+//                          "crashing pid=N after K connections" and die of SIGSEGV. TERM or INT:
+//                          exit 0
 //
 // Code between fork and exec or _exit in a child only calls async-signal-safe functions, or
 // runs in a process that is single-threaded, where formatting into a stack buffer is safe.
@@ -39,9 +75,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +88,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -119,13 +159,22 @@ std::string signal_name(int sig) {
   return abbrev != nullptr ? abbrev : std::to_string(sig);
 }
 
-// Blocks every signal and returns the next one, retrying on EINTR.
+// The signals a signal loop waits for: all, or all but the job-control stops (which then keep
+// their default action: sigwaitinfo would otherwise take them off the queue).
+sigset_t& waited_signals() {
+  static sigset_t set = [] {
+    sigset_t all;
+    sigfillset(&all);
+    return all;
+  }();
+  return set;
+}
+
+// Returns the next waited-for signal (all blocked), retrying on EINTR.
 int next_signal() {
-  sigset_t all;
-  sigfillset(&all);
   for (;;) {
     siginfo_t info;
-    int sig = sigwaitinfo(&all, &info);
+    int sig = sigwaitinfo(&waited_signals(), &info);
     if (sig > 0) return sig;
     if (errno != EINTR) die("sigwaitinfo");
   }
@@ -171,8 +220,22 @@ int cmd_crash(int argc, char** argv) {
 }
 
 int cmd_print_signals(int argc, char** argv) {
-  bool keep = argc >= 3 && strcmp(argv[2], "keep") == 0;
+  bool keep = false, stoppable = false;
+  for (int i = 2; i < argc; ++i) {
+    if (strcmp(argv[i], "keep") == 0) keep = true;
+    else if (strcmp(argv[i], "stoppable") == 0) stoppable = true;
+    else return kUsage;
+  }
   block_all_signals();
+  if (stoppable) {
+    sigset_t stops;
+    sigemptyset(&stops);
+    for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) {
+      sigaddset(&stops, sig);
+      sigdelset(&waited_signals(), sig);
+    }
+    sigprocmask(SIG_UNBLOCK, &stops, nullptr);
+  }
   say("ready pid=%d", getpid());
   signal_loop(keep);
 }
@@ -541,6 +604,326 @@ int cmd_args(int argc, char** argv) {
   return 0;
 }
 
+// ---- sd_notify, watchdog, socket activation (SPEC 7) ----
+
+// sockaddr_un for a NOTIFY_SOCKET value: an absolute path, or "@name" for an abstract name.
+bool notify_address(sockaddr_un* addr, socklen_t* len) {
+  const char* env = getenv("NOTIFY_SOCKET");
+  if (env == nullptr || (env[0] != '/' && env[0] != '@')) return false;
+  size_t n = strlen(env);
+  if (n >= sizeof addr->sun_path) return false;
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  memcpy(addr->sun_path, env, n);
+  if (env[0] == '@') addr->sun_path[0] = '\0';
+  *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + (env[0] == '/' ? 1 : 0));
+  return true;
+}
+
+// Sends one datagram to $NOTIFY_SOCKET, with `pass_fd` attached (SCM_RIGHTS) if it is >= 0.
+// Returns 0 or an errno value.
+int send_notify(const std::string& bytes, int pass_fd = -1) {
+  sockaddr_un addr;
+  socklen_t len = 0;
+  if (!notify_address(&addr, &len)) return EINVAL;
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
+  msghdr msg{};
+  msg.msg_name = &addr;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  if (pass_fd >= 0) {
+    memset(control, 0, sizeof control);
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  }
+  int err = sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? errno : 0;
+  close(fd);
+  return err;
+}
+
+// sd_notify_barrier(3): true once the receiver has taken (and closed) the passed fd.
+bool notify_barrier() {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) die("pipe2");
+  int err = send_notify("BARRIER=1", p[1]);
+  close(p[1]);
+  bool ok = false;
+  if (err == 0) {
+    pollfd pfd{p[0], POLLIN, 0};
+    int r;
+    do r = poll(&pfd, 1, 5000);
+    while (r < 0 && errno == EINTR);
+    ok = r == 1;  // POLLHUP: every write end is closed
+  }
+  close(p[0]);
+  return ok;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+// Reports signals until `until` arrives (TERM and INT end the process unless waited for).
+void wait_for_signal(int until) {
+  for (;;) {
+    int sig = next_signal();
+    say("signal %s", signal_name(sig).c_str());
+    if (sig == until) return;
+    if (sig == SIGTERM || sig == SIGINT) _exit(0);
+  }
+}
+
+int cmd_notify(int argc, char** argv) {
+  block_all_signals();
+  say("ready pid=%d", getpid());
+  int sent = 0;
+  bool from_child = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string step = argv[i];
+    std::string bytes;
+    if (step.rfind("+wait=", 0) == 0) {
+      int sig = signal_from_name(step.c_str() + 6);
+      if (sig <= 0) return kUsage;
+      wait_for_signal(sig);
+      continue;
+    }
+    if (step == "+child") {
+      from_child = true;
+      continue;
+    }
+    if (step == "+barrier") {
+      say(notify_barrier() ? "barrier ok" : "barrier timeout");
+      continue;
+    }
+    if (step == "+empty") {
+      bytes.clear();
+    } else if (step.rfind("+big=", 0) == 0) {
+      long size = 0;
+      if (!parse_long(step.c_str() + 5, &size) || size < 16) return kUsage;
+      bytes = "READY=1\nX=";
+      bytes.resize(static_cast<size_t>(size), 'x');
+    } else {
+      bytes = step;
+      replace_all(bytes, "{pid}", std::to_string(getpid()));
+      replace_all(bytes, "{ppid}", std::to_string(getppid()));
+    }
+    ++sent;
+    if (from_child) {
+      from_child = false;
+      int done[2];
+      if (pipe2(done, O_CLOEXEC) != 0) die("pipe2");
+      pid_t child = fork();
+      if (child < 0) die("fork");
+      if (child == 0) {
+        close(done[0]);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        int err = send_notify(bytes);
+        (void)!write(done[1], &err, sizeof err);
+        close(done[1]);
+        wait_forever();
+      }
+      close(done[1]);
+      int err = EIO;
+      while (read(done[0], &err, sizeof err) < 0 && errno == EINTR) {
+      }
+      close(done[0]);
+      if (err != 0) say("send %d failed: %s", sent, strerror(err));
+      else say("sent %d from pid=%d", sent, child);
+      continue;
+    }
+    int err = send_notify(bytes);
+    if (err != 0) say("send %d failed: %s", sent, strerror(err));
+    else say("sent %d", sent);
+  }
+  say("notify done pid=%d", getpid());
+  signal_loop();
+}
+
+int cmd_notify_fork(int argc, char** argv) {
+  bool stay = argc >= 3 && strcmp(argv[2], "stay") == 0;
+  block_all_signals();
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) die("pipe2");
+  pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    close(ready[0]);
+    say("child pid=%d", getpid());
+    const char byte = 'r';
+    (void)!write(ready[1], &byte, 1);
+    close(ready[1]);
+    for (;;) {
+      int sig = next_signal();
+      say("child got %s", signal_name(sig).c_str());
+      if (sig == SIGTERM || sig == SIGINT) _exit(0);
+    }
+  }
+  close(ready[1]);
+  char byte = 0;
+  ssize_t n;
+  do n = read(ready[0], &byte, 1);
+  while (n < 0 && errno == EINTR);
+  close(ready[0]);
+  if (n != 1) die("the child did not start");
+  int err = send_notify("MAINPID=" + std::to_string(child));
+  if (err != 0) {
+    errno = err;
+    die("sending MAINPID");
+  }
+  // The supervisor checks the sender while it is still alive.
+  bool barrier = notify_barrier();
+  say("sent MAINPID=%d%s", child, barrier ? "" : " (barrier timeout)");
+  if (!stay) return 0;
+  for (;;) {
+    int sig = next_signal();
+    say("parent got %s", signal_name(sig).c_str());
+    if (sig == SIGTERM || sig == SIGINT) _exit(0);
+  }
+}
+
+int cmd_watchdog(int argc, char** argv) {
+  long pings = 0;
+  if (argc < 3 || !parse_long(argv[2], &pings) || pings < 0) return kUsage;
+  bool survive = argc >= 4 && strcmp(argv[3], "survive-abrt") == 0;
+  const char* usec_text = getenv("WATCHDOG_USEC");
+  long usec = 0;
+  if (usec_text == nullptr || !parse_long(usec_text, &usec) || usec <= 0) {
+    dprintf(STDERR_FILENO, "testapp: watchdog: no WATCHDOG_USEC\n");
+    return kUsage;
+  }
+  if (survive) block_all_signals();
+  say("watchdog usec=%ld pid=%d", usec, getpid());
+  for (long i = 1; i <= pings; ++i) {
+    // The ping rhythm is the behaviour under test, not a synchronisation.
+    long half = usec / 2;
+    timespec ts{half / 1000000, (half % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+    int err = send_notify("WATCHDOG=1");
+    if (err != 0) say("ping %ld failed: %s", i, strerror(err));
+    else say("ping %ld", i);
+  }
+  say("hung");
+  if (!survive) wait_forever();
+  for (;;) say("signal %s", signal_name(next_signal()).c_str());
+}
+
+int cmd_env() {
+  block_all_signals();
+  for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID",
+                           "LISTEN_FDS", "LISTEN_FDNAMES"}) {
+    const char* value = getenv(name);
+    if (value != nullptr) say("env %s=%s", name, value);
+    else say("env %s unset", name);
+  }
+  std::vector<long> numbers;
+  if (DIR* dir = opendir("/proc/self/fd")) {
+    while (dirent* e = readdir(dir)) {
+      long fd = 0;
+      if (parse_long(e->d_name, &fd) && fd != dirfd(dir)) numbers.push_back(fd);
+    }
+    closedir(dir);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::string fds;
+  for (long fd : numbers) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+  say("env pid=%d fds=%s", getpid(), fds.c_str());
+  signal_loop();
+}
+
+int cmd_notify_fd(int argc, char** argv) {
+  long fd = -1;
+  if (argc < 3 || !parse_long(argv[2], &fd) || fd < 0) return kUsage;
+  int wait_sig = 0;
+  if (argc >= 4) {
+    if (strncmp(argv[3], "+wait=", 6) != 0) return kUsage;
+    wait_sig = signal_from_name(argv[3] + 6);
+    if (wait_sig <= 0) return kUsage;
+  }
+  block_all_signals();
+  say("ready pid=%d", getpid());
+  if (wait_sig > 0) wait_for_signal(wait_sig);
+  const char newline = '\n';
+  if (write(static_cast<int>(fd), &newline, 1) != 1) {
+    say("notify-fd %ld failed: %s", fd, strerror(errno));
+  } else {
+    close(static_cast<int>(fd));
+    say("notified fd=%ld", fd);
+  }
+  signal_loop();
+}
+
+void exit_zero(int) { _exit(0); }
+
+int cmd_echo_server(int argc, char** argv) {
+  long crash_after = 0;
+  if (argc >= 3 && (!parse_long(argv[2], &crash_after) || crash_after < 0)) return kUsage;
+  const char* pid_text = getenv("LISTEN_PID");
+  const char* fds_text = getenv("LISTEN_FDS");
+  const char* names = getenv("LISTEN_FDNAMES");
+  long listen_pid = 0, listen_fds = 0;
+  if (pid_text == nullptr || !parse_long(pid_text, &listen_pid) || listen_pid != getpid() ||
+      fds_text == nullptr || !parse_long(fds_text, &listen_fds) || listen_fds < 1) {
+    dprintf(STDERR_FILENO, "testapp: echo-server: no sockets for pid %d (LISTEN_PID=%s LISTEN_FDS=%s)\n",
+            getpid(), pid_text ? pid_text : "unset", fds_text ? fds_text : "unset");
+    return kUsage;
+  }
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) {
+    dprintf(STDERR_FILENO, "testapp: echo-server: fd 3 is not a listening socket\n");
+    return kUsage;
+  }
+  struct sigaction graceful {};
+  graceful.sa_handler = exit_zero;
+  sigaction(SIGTERM, &graceful, nullptr);
+  sigaction(SIGINT, &graceful, nullptr);
+  say("listening pid=%d fds=%ld names=%s", getpid(), listen_fds, names ? names : "");
+  for (long served = 0;;) {
+    int conn = accept4(3, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      die("accept");
+    }
+    std::string line;
+    char buf[512];
+    for (;;) {
+      ssize_t n = read(conn, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      line.append(buf, static_cast<size_t>(n));
+      if (line.find('\n') != std::string::npos) break;
+    }
+    for (size_t off = 0; off < line.size();) {
+      ssize_t w = write(conn, line.data() + off, line.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      off += static_cast<size_t>(w);
+    }
+    close(conn);
+    if (crash_after > 0 && ++served == crash_after) {
+      say("crashing pid=%d after %ld connections", getpid(), served);
+      prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+      signal(SIGSEGV, SIG_DFL);
+      raise(SIGSEGV);
+      return 99;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -566,6 +949,12 @@ int main(int argc, char** argv) {
   if (cmd == "id") return cmd_id();
   if (cmd == "flap") return cmd_flap(argc, argv);
   if (cmd == "args") return cmd_args(argc, argv);
+  if (cmd == "notify") return cmd_notify(argc, argv);
+  if (cmd == "notify-fork") return cmd_notify_fork(argc, argv);
+  if (cmd == "watchdog") return cmd_watchdog(argc, argv);
+  if (cmd == "env") return cmd_env();
+  if (cmd == "notify-fd") return cmd_notify_fd(argc, argv);
+  if (cmd == "echo-server") return cmd_echo_server(argc, argv);
   dprintf(STDERR_FILENO, "testapp: unknown sub-command %s\n", cmd.c_str());
   return kUsage;
 }
