@@ -240,8 +240,8 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
       const auto eq = body.find('=');
       const OptionSpec* spec = find_long(body.substr(0, eq));
       if (spec == nullptr) {
-        return logic_error("unknown option '--" + std::string(body.substr(0, eq)) +
-                           "' (see --help)");
+        return logic_error("--" + std::string(body.substr(0, eq)) +
+                           ": unknown option (see --help)");
       }
       const std::string name = shown(*spec, true);
       std::string_view value;
@@ -251,10 +251,10 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
         } else if (i + 1 < args.size()) {
           value = args[++i];
         } else {
-          return logic_error("option " + name + " requires a value");
+          return logic_error(name + ": requires a value");
         }
       } else if (eq != std::string_view::npos) {
-        return logic_error("option " + name + " takes no value");
+        return logic_error(name + ": takes no value");
       }
       if (auto r = apply(cfg, spec->id, name, value); !r) return std::move(r).error();
       continue;
@@ -264,7 +264,7 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
     for (std::size_t k = 1; k < arg.size(); ++k) {
       const OptionSpec* spec = find_short(arg[k]);
       if (spec == nullptr) {
-        return logic_error("unknown option '-" + std::string(1, arg[k]) + "' (see --help)");
+        return logic_error("-" + std::string(1, arg[k]) + ": unknown option (see --help)");
       }
       const std::string name = shown(*spec, false);
       std::string_view value;
@@ -274,7 +274,7 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
         } else if (i + 1 < args.size()) {
           value = args[++i];
         } else {
-          return logic_error("option " + name + " requires a value");
+          return logic_error(name + ": requires a value");
         }
         k = arg.size();
       }
@@ -284,9 +284,9 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
 
   if (cfg.action != Config::Action::kRun) return cfg;
   if (i >= args.size()) {
-    return logic_error("missing PROGRAM (usage: supervisor [options] -- PROGRAM [ARGS...])");
+    return logic_error("PROGRAM: missing (usage: supervisor [options] -- PROGRAM [ARGS...])");
   }
-  if (args[i].empty()) return logic_error("PROGRAM must not be empty");
+  if (args[i].empty()) return logic_error("PROGRAM: must not be empty");
   cfg.program = args[i];
   for (; i < args.size(); ++i) cfg.args.emplace_back(args[i]);
   return cfg;
