@@ -57,6 +57,10 @@ int run_main(int argc, char** argv) {
     }
   }
 
+  // A bare name found in PATH is passed on as its resolved path: daemons that re-execute
+  // themselves for an upgrade (nginx) run argv[0] again without searching PATH.
+  if (cfg.program.find('/') == std::string::npos) cfg.args[0] = *program;
+
   UniqueFd ready_fd;
   if (cfg.fork) {
     auto fd = app::daemonize();  // only the background supervisor returns

@@ -343,7 +343,15 @@ bool Supervisor::elect_successor() {
   in.self = ::getpid();
   in.exe = exe_;
   if (!cfg_.main_pidfile.empty()) {
-    if (auto contents = os::read_pidfile(cfg_.main_pidfile)) in.pidfile_pid = contents->pid;
+    // A pid file naming a process that is simply gone is stale (the daemon that crashed
+    // wrote it), not suspicious: only a live outsider is worth an error line.
+    if (auto contents = os::read_pidfile(cfg_.main_pidfile)) {
+      if (os::is_running(contents->pid)) {
+        in.pidfile_pid = contents->pid;
+      } else {
+        log::debug(cfg_.main_pidfile + " names pid " + pid_str(contents->pid) + ", which is gone");
+      }
+    }
   }
   in.predecessors = predecessors_;
   in.main_crashed = last_status_.is_signal();
