@@ -1067,10 +1067,22 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a few seconds a scenario")
     ap.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
     ap.add_argument("--only", default="", help="comma-separated scenarios: " + ",".join(SCENARIOS))
-    ap.add_argument("--supervisor", required=True)
-    ap.add_argument("--helpers", required=True)
+    ap.add_argument("--supervisor", default="")
+    ap.add_argument("--helpers", default="")
     ap.add_argument("--json", default="", help="also write the raw results here")
+    ap.add_argument("--report-from", default="", help="only rewrite the docs from a --json file")
     args = ap.parse_args()
+    if args.report_from:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import report
+
+        with open(args.report_from) as f:
+            data = json.load(f)
+        print(report.headline(data))
+        report.write_docs(data, os.path.join(ROOT, "docs"))
+        return 0
+    if not args.supervisor or not args.helpers:
+        ap.error("--supervisor and --helpers are required (bench/run passes them)")
 
     become_subreaper()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

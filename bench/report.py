@@ -213,6 +213,7 @@ set style fill solid 0.35
 set xrange [-0.7:{len(series) - 0.3}]
 set xtics rotate by -30
 set grid ytics
+set key top left
 {"set logscale y" if logscale else "set yrange [0:*]"}
 plot '{name}.dat' using 1:3:2:6:5:xticlabels(7) with candlesticks whiskerbars lc rgb '#3060a0' \
 title 'box: p25-p75, whiskers: min to p99 (max if n < 20)', \
@@ -322,8 +323,8 @@ the tools' documentation.
 - **supervisord** (Python) runs programs from a config file (here `autorestart=true`,
   `startretries=100`, `stopasgroup=true`, `killasgroup=true`, everything else default). It
   noticed each death about 1 s late (its main loop polls with a 1 s timeout) and, in a crash
-  loop, backed off 1, 2, 3 … s (a program that dies before `startsecs`, 1 s by default, is
-  retried after a growing delay). Its stop of the process group also came about 1 s after the
+  loop, waited 1 to 4 s, growing but not regularly (a program that dies before `startsecs`, 1 s
+  by default, is retried after a growing BACKOFF delay, counted in its 1 s ticks). Its stop of the process group also came about 1 s after the
   SIGTERM. It does not forward signals (SIGHUP to it reloads its config); the signal rows use
   its XML-RPC call `supervisor.signalProcess` over its UNIX socket (what `supervisorctl signal`
   does, minus starting a Python interpreter), labelled so, with fewer samples.
@@ -429,7 +430,8 @@ def write_docs(data, docs):
         L.append(f"### The crash-loop sequence\n\nEach incarnation dies at once ({r['k']} deaths "
                  f"in a row, then it stays up); median over {r['seq_reps']} run(s) per tool and "
                  f"kind. supervisor's backoff is 0, 1, 2, 4 … s by design; s6, runit and "
-                 f"daemontools hold a fixed 1 s; supervisord waits 1, 2, 3 … s; daemon restarts at once (its "
+                 f"daemontools hold a fixed 1 s; supervisord's waits grow but irregularly (1 to 4 s: its BACKOFF delay "
+                 f"counted in ticks of its 1 s poll); daemon restarts at once (its "
                  f"documented 300 s pause comes after 5 quick failures).\n")
         for kind, title in (("exit", "exit(1)"), ("segv", "SIGSEGV")):
             rows = []
