@@ -1,4 +1,4 @@
-// SPEC 5: with a cgroup backend, the app runs in a cgroup of its own, supervisor.<pid>.<n>,
+// SPEC 5: with a cgroup backend, the app runs in a cgroup of its own, supervisor.<pid>.<n>...,
 // created as a child of the supervisor's own cgroup (or, in systemd's layout, a sibling of a
 // "supervisor" leaf holding the supervisor); with --cgroup=none, the app stays in the
 // supervisor's cgroups. The harness checks after every test that no such cgroup is left.
@@ -40,7 +40,8 @@ TEST_F(CgroupPlacement, AppRunsInCgroupMatchingTheMode) {
   pid_t app = static_cast<pid_t>(ready->num(1));
   auto app_cg = cgroups_of(app);
   auto sup_cg = cgroups_of(run.pid());
-  const std::regex own(R"((^|/)supervisor\.)" + std::to_string(run.pid()) + R"(\.\d+$)");
+  // supervisor.<pid>.<start time>, possibly with more qualifiers (a PID namespace id, say).
+  const std::regex own(R"((^|/)supervisor\.)" + std::to_string(run.pid()) + R"((\.\d+)+$)");
   std::string mode = cgroup_mode();
   if (mode == "none") {
     EXPECT_EQ(app_cg, sup_cg) << "--cgroup=none must not move the app";
