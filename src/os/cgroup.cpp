@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -136,17 +137,20 @@ bool path_within(std::string_view path, std::string_view base) {
 }
 
 std::string app_cgroup_name(const Owner& owner) {
-  return std::string(kPrefix) + std::to_string(owner.pid) + "." + std::to_string(owner.start_time);
+  return std::string(kPrefix) + std::to_string(owner.pid) + "." + std::to_string(owner.start_time) +
+         "." + std::to_string(owner.pid_ns);
 }
 
 std::optional<Owner> parse_app_cgroup_name(std::string_view name) {
   if (!starts_with(name, kPrefix)) return std::nullopt;
   const auto fields = split(name.substr(kPrefix.size()), '.');
-  if (fields.size() != 2) return std::nullopt;
+  if (fields.size() != 3) return std::nullopt;
   auto pid = parse_int(fields[0], 1, 1 << 22);  // PID_MAX_LIMIT
   auto start = parse_int(fields[1], 0, INT64_MAX);
-  if (!pid || !start) return std::nullopt;
-  return Owner{static_cast<int>(*pid), static_cast<std::uint64_t>(*start)};
+  auto ns = parse_int(fields[2], 0, INT64_MAX);
+  if (!pid || !start || !ns) return std::nullopt;
+  return Owner{static_cast<int>(*pid), static_cast<std::uint64_t>(*start),
+               static_cast<std::uint64_t>(*ns)};
 }
 
 Result<std::string> read_text_at(int dirfd, const std::string& name) {
@@ -237,7 +241,15 @@ bool pid_in_cgroup(int pid, int hierarchy_id, std::string_view rel_path) {
   return false;
 }
 
+std::uint64_t own_pid_ns() {
+  struct stat st {};
+  if (::stat("/proc/self/ns/pid", &st) != 0) return 0;
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
 bool owner_running(const Owner& owner) {
+  // Not of our pid namespace: we cannot tell, so it is not ours to clean up.
+  if (owner.pid_ns != own_pid_ns()) return true;
   auto st = read_stat(owner.pid);
   return st && st->state != 'Z' && st->state != 'X' && st->start_time == owner.start_time;
 }
@@ -247,7 +259,7 @@ Result<Owner> self_owner() {
   if (!text) return std::move(text).error();
   auto st = core::parse_proc_stat(*text);
   if (!st) return logic_error("/proc/self/stat: cannot parse");
-  return Owner{st->pid, st->start_time};
+  return Owner{st->pid, st->start_time, own_pid_ns()};
 }
 
 Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list, int sig,
@@ -297,9 +309,8 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
 // A supervisor killed with SIGKILL cannot remove its app's cgroup, and the app's processes
 // live on in it, unsupervised. The next supervisor started in the same cgroup (typically by
 // the same init script or unit) finds the directory by its name, sees that its owner
-// (pid + start time) no longer runs, and kills and removes what was left. This assumes that
-// supervisors sharing a parent cgroup share a pid namespace, as they do unless two containers
-// share a cgroup, which runtimes never set up.
+// (pid + start time, in our pid namespace) no longer runs, and kills and removes what was
+// left. A cgroup made in another pid namespace is never judged.
 void clean_stale(const std::string& parent_dir, const OpenExisting& open) {
   std::vector<std::string> stale;
   {

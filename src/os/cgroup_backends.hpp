@@ -45,11 +45,17 @@ bool path_within(std::string_view path, std::string_view base);
 // The app cgroup's name, "supervisor.<pid>.<starttime>", and its inverse. The pair names one
 // supervisor process for the life of the boot, so a directory whose pair no longer runs is
 // recognisably stale.
+// Who made an app cgroup: a supervisor is (pid, start time) within its pid namespace (the
+// inode of /proc/self/ns/pid). A supervisor in another pid namespace (a container without a
+// cgroup namespace of its own) may share our parent cgroup; its pid means nothing here.
 struct Owner {
   int pid = 0;
   std::uint64_t start_time = 0;
+  std::uint64_t pid_ns = 0;
 };
 std::string app_cgroup_name(const Owner& owner);
+// The inode of /proc/self/ns/pid, which names our pid namespace.
+std::uint64_t own_pid_ns();
 std::optional<Owner> parse_app_cgroup_name(std::string_view name);
 
 // ---- I/O helpers shared by the backends. ----

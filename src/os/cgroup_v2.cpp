@@ -2,7 +2,7 @@
 // mounted (/sys/fs/cgroup on pure-v2 systems, /sys/fs/cgroup/unified on hybrid ones).
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/inotify.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,11 +20,12 @@ constexpr const char* kLeaf = "supervisor";
 class V2Cgroup final : public AppCgroup {
  public:
   V2Cgroup(std::string dir, std::string rel_path, UniqueFd dir_fd, UniqueFd procs_fd,
-           UniqueFd events_fd)
+           UniqueFd events_file, UniqueFd events_fd)
       : dir_(std::move(dir)),
         rel_path_(std::move(rel_path)),
         dir_fd_(std::move(dir_fd)),
         procs_fd_(std::move(procs_fd)),
+        events_file_(std::move(events_file)),
         events_fd_(std::move(events_fd)) {}
   // Best-effort, for error paths: the normal path calls remove() once the app has ended.
   ~V2Cgroup() override { (void)remove(); }
@@ -35,10 +36,11 @@ class V2Cgroup final : public AppCgroup {
   int join_fd() const override { return procs_fd_.get(); }
   int events_fd() const override { return events_fd_.get(); }
 
+  // Reading the file is what re-arms its EPOLLPRI notification (kernfs tracks the event count
+  // per open file).
   void drain_events() override {
-    alignas(inotify_event) char buf[4096];
-    while (::read(events_fd_.get(), buf, sizeof buf) > 0) {
-    }
+    char buf[256];
+    [[maybe_unused]] auto n = ::pread(events_file_.get(), buf, sizeof buf, 0);
   }
 
   Result<std::vector<int>> pids() const override {
@@ -81,9 +83,14 @@ class V2Cgroup final : public AppCgroup {
   }
 
   int oom_kills() const override {
-    // Present only where the memory controller is enabled for us (never on hybrid systems).
+    // Present only where the memory controller is enabled for us (never on hybrid systems),
+    // which does not change while we run: look once.
+    if (no_memory_events_) return 0;
     auto text = read_text_at(dir_fd_.get(), "memory.events");
-    if (!text) return 0;
+    if (!text) {
+      no_memory_events_ = true;
+      return 0;
+    }
     return static_cast<int>(keyed_value(*text, "oom_kill").value_or(0));
   }
 
@@ -127,7 +134,9 @@ class V2Cgroup final : public AppCgroup {
   std::string rel_path_;  // as /proc/PID/cgroup names it, for membership checks
   UniqueFd dir_fd_;
   UniqueFd procs_fd_;
+  UniqueFd events_file_;
   UniqueFd events_fd_;
+  mutable bool no_memory_events_ = false;
   bool removed_ = false;
   std::string leaf_parent_;
 };
@@ -182,14 +191,21 @@ Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::st
   }
   UniqueFd procs_fd(::openat(dir_fd.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
   if (!procs_fd) return errno_error("opening " + dir + "/cgroup.procs");
-  UniqueFd events_fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!events_fd) return errno_error("inotify_init1");
-  const std::string events = dir + "/cgroup.events";
-  if (::inotify_add_watch(events_fd.get(), events.c_str(), IN_MODIFY) < 0) {
-    return errno_error("watching " + events);
+  // cgroup.events signals a change with EPOLLPRI (cgroup-v2.rst). An epoll instance of its own
+  // turns that into plain readability for the caller's loop. (inotify would do as well, but
+  // closing an inotify fd waits for an SRCU grace period: milliseconds at every exit.)
+  UniqueFd events_file(::openat(dir_fd.get(), "cgroup.events", O_RDONLY | O_CLOEXEC));
+  if (!events_file) return errno_error("opening " + dir + "/cgroup.events");
+  UniqueFd events_fd(::epoll_create1(EPOLL_CLOEXEC));
+  if (!events_fd) return errno_error("epoll_create1");
+  epoll_event ev{};
+  ev.events = EPOLLPRI;
+  if (::epoll_ctl(events_fd.get(), EPOLL_CTL_ADD, events_file.get(), &ev) != 0) {
+    return errno_error("watching " + dir + "/cgroup.events");
   }
   return std::unique_ptr<AppCgroup>(std::make_unique<V2Cgroup>(
-      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_fd)));
+      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_file),
+      std::move(events_fd)));
 }
 
 Result<int> v2_kill_by_freezing(AppCgroup& cg, int sig) {

@@ -34,7 +34,7 @@ struct ChildFailure {
 
 // Runs in the child: async-signal-safe calls only, no allocation, no return.
 [[noreturn]] void child_main(const SpawnSpec& spec, char* const* argv, char* const* envp,
-                             int pipe_fd, pid_t parent) {
+                             int pipe_fd, pid_t parent, bool placed_by_clone) {
   // Default dispositions and an empty mask: nothing of the supervisor's signal setup leaks.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -45,7 +45,9 @@ struct ChildFailure {
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
 
-  if (spec.cgroup_join_fd >= 0 && ::write(spec.cgroup_join_fd, "0", 1) != 1) {
+  // Joining costs a cgroup migration (an RCU grace period, milliseconds): only when clone3
+  // could not place the child there from the start.
+  if (!placed_by_clone && spec.cgroup_join_fd >= 0 && ::write(spec.cgroup_join_fd, "0", 1) != 1) {
     child_fail(pipe_fd, "joining the app's cgroup", errno);
   }
   // Its own process group: a Ctrl-C on the terminal reaches the supervisor, which forwards it
@@ -120,6 +122,7 @@ Result<Process> spawn(const SpawnSpec& spec) {
 
   int pidfd = -1;
   pid_t pid = clone_with_pidfd(spec.cgroup_clone_fd, &pidfd);
+  const bool placed_by_clone = pid >= 0 && spec.cgroup_clone_fd >= 0;
   if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
     // Kernels before 5.3 have no clone3: fork, then open the pidfd while the child is
     // guaranteed to exist (it cannot be reaped before we wait for it).
@@ -127,7 +130,7 @@ Result<Process> spawn(const SpawnSpec& spec) {
     if (pid > 0) pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   }
   if (pid < 0) return errno_error("clone3");
-  if (pid == 0) child_main(spec, argv.data(), envp.data(), write_end.get(), parent);
+  if (pid == 0) child_main(spec, argv.data(), envp.data(), write_end.get(), parent, placed_by_clone);
 
   Process child(pid, UniqueFd(pidfd));
   write_end.reset();

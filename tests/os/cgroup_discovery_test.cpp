@@ -99,13 +99,15 @@ TEST(CgroupDiscovery, ContainerMountRoots) {
 }
 
 TEST(CgroupNames, RoundTripAndPaths) {
-  EXPECT_EQ(app_cgroup_name({4711, 123456}), "supervisor.4711.123456");
-  auto owner = parse_app_cgroup_name("supervisor.4711.123456");
+  EXPECT_EQ(app_cgroup_name({4711, 123456, 4026531836}), "supervisor.4711.123456.4026531836");
+  auto owner = parse_app_cgroup_name("supervisor.4711.123456.4026531836");
   ASSERT_TRUE(owner);
   EXPECT_EQ(owner->pid, 4711);
   EXPECT_EQ(owner->start_time, 123456u);
-  for (const char* bad : {"supervisor", "supervisor.1", "supervisor.x.1", "supervisor.1.2.3",
-                          "supervisor.0.5", "other.1.2", "supervisor.-1.2"}) {
+  EXPECT_EQ(owner->pid_ns, 4026531836u);
+  for (const char* bad : {"supervisor", "supervisor.1", "supervisor.1.2", "supervisor.x.1.2",
+                          "supervisor.1.2.3.4", "supervisor.0.5.6", "other.1.2.3",
+                          "supervisor.-1.2.3"}) {
     EXPECT_FALSE(parse_app_cgroup_name(bad)) << bad;
   }
   EXPECT_EQ(child_path("/", "x"), "/x");

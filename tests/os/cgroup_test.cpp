@@ -83,7 +83,7 @@ struct Child {
     if (!text) return std::nullopt;
     auto st = core::parse_proc_stat(*text);
     if (!st) return std::nullopt;
-    return Owner{p, st->start_time};
+    return Owner{p, st->start_time, own_pid_ns()};
   }
   // Waits (bounded) for it to exit, reaps it; true if it died of sig.
   bool reap_killed(int sig = SIGKILL) {
@@ -361,6 +361,28 @@ TEST_P(CgroupStale, KillsAndRemovesTheCgroupOfADeadSupervisor) {
   EXPECT_TRUE(sleeper.reap_killed());
   EXPECT_FALSE(exists(stale));
   EXPECT_TRUE(exists((*cg)->path()));  // ours, live, is not stale
+  EXPECT_TRUE((*cg)->remove());
+}
+
+TEST_P(CgroupStale, LeavesTheCgroupOfASupervisorInAnotherPidNamespaceAlone) {
+  auto probe = create_app_cgroup(GetParam());
+  if (!probe) GTEST_SKIP() << probe.error().message;
+  const std::string parent = dirname_of((*probe)->path());
+  ASSERT_TRUE((*probe)->remove());
+  probe->reset();
+
+  // Its pid means nothing in our namespace (a container's PID 1, say): dead-looking here is
+  // no evidence that its supervisor is gone.
+  auto owner = dead_owner();
+  ASSERT_TRUE(owner);
+  owner->pid_ns += 1;
+  const std::string foreign = parent + "/" + app_cgroup_name(*owner);
+  ASSERT_EQ(::mkdir(foreign.c_str(), 0755), 0) << foreign;
+  RemoveTree cleanup{foreign};
+
+  auto cg = create_app_cgroup(GetParam());
+  ASSERT_TRUE(cg) << cg.error().message;
+  EXPECT_TRUE(exists(foreign));
   EXPECT_TRUE((*cg)->remove());
 }
 
