@@ -177,6 +177,36 @@ TEST_F(Successors, CrashAfterUpgradeRestartsTheProgram) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// One direct child of the same executable left when the main process exits: it is the
+// successor (SPEC 5, step 3).
+TEST_F(Successors, OnlySameExecutableChildIsElected) {
+  SupervisedRun run(supervise({}, {"spawn-heirs", "1"}));
+  auto started = run.expect_err(kStarted);
+  ASSERT_TRUE(started);
+  auto heir = run.expect_out(R"(^heir pid=(\d+)$)");
+  ASSERT_TRUE(heir);
+  ASSERT_TRUE(run.expect_err(main_pid_change(started->num(2), heir->num(1))));
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_out("^signal USR1$"));
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// Several: the supervisor never guesses between them (issue 2: "never guessing between
+// several", which overrides SPEC 5's "the oldest"). The app has ended; the heirs are
+// leftovers, stopped before the supervisor exits with the main process's status.
+TEST_F(Successors, SeveralSameExecutableChildrenAreNotGuessedBetween) {
+  SupervisedRun run(supervise({"--stop-timeout=2"}, {"spawn-heirs", "2"}));
+  auto first = run.expect_out(R"(^heir pid=(\d+)$)");
+  auto second = run.expect_out(R"(^heir pid=(\d+)$)");
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(run.wait_exit(6000ms), 0) << run.log();
+  run.drain();
+  EXPECT_EQ(run.count(Stream::kErr, kMainPid), 0) << run.log();
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(first->num(1))));
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(second->num(1))));
+}
+
 // SPEC 5: "A hint file that can be written by anyone but root and names a process outside the
 // app is refused and logged: a compromised app must never make a root supervisor signal an
 // arbitrary process."

@@ -28,6 +28,9 @@
 //                          build N more processes (plain children, setsid'd children, double-forked
 //                          setsid'd daemons, nested grandchildren), all waiting forever; print
 //                          "tree pids=a,b,..." and "tree ready", wait forever
+//   spawn-heirs N          fork N children of this executable that print "heir pid=N" and then
+//                          behave like print-signals; print "heirs ready" and exit 0 once all
+//                          are ready (N same-executable candidates for the main process)
 //   id                     print "uid=N gid=N groups=a,b euid=N egid=N setuid0=ok|failed", exit 0
 //   flap N FILE [SECONDS]  count runs in FILE; runs 1..N print "flap run=K fail" and exit 1; later
 //                          runs print "flap run=K ok pid=N" and wait forever, or, with SECONDS, run
@@ -546,6 +549,35 @@ int cmd_fork_tree(int argc, char** argv) {
   wait_forever();
 }
 
+int cmd_spawn_heirs(int argc, char** argv) {
+  long count = 0;
+  if (argc < 3 || !parse_long(argv[2], &count) || count < 1) return kUsage;
+  block_all_signals();  // inherited by the heirs: no signal is lost before they wait for it
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) die("pipe2");
+  for (long i = 0; i < count; ++i) {
+    pid_t heir = fork();
+    if (heir < 0) die("fork");
+    if (heir == 0) {
+      close(ready[0]);
+      say("heir pid=%d", getpid());
+      const char byte = 'r';
+      (void)!write(ready[1], &byte, 1);
+      close(ready[1]);
+      signal_loop();
+    }
+  }
+  close(ready[1]);
+  for (long i = 0; i < count;) {
+    char byte;
+    ssize_t n = read(ready[0], &byte, 1);
+    if (n == 1) ++i;
+    else if (n == 0 || errno != EINTR) return 1;
+  }
+  say("heirs ready");
+  return 0;
+}
+
 int cmd_id() {
   gid_t groups[256];
   int n = getgroups(256, groups);
@@ -946,6 +978,7 @@ int main(int argc, char** argv) {
   if (cmd == "late-daemon") return cmd_late_daemon(argc, argv);
   if (cmd == "spawn-orphans") return cmd_spawn_orphans(argc, argv);
   if (cmd == "fork-tree") return cmd_fork_tree(argc, argv);
+  if (cmd == "spawn-heirs") return cmd_spawn_heirs(argc, argv);
   if (cmd == "id") return cmd_id();
   if (cmd == "flap") return cmd_flap(argc, argv);
   if (cmd == "args") return cmd_args(argc, argv);
