@@ -159,6 +159,44 @@ TEST_F(Successors, UnnamedDaemonOfOtherExecutableIsLeftoverAndKilled) {
   EXPECT_FALSE(is_alive(static_cast<pid_t>(ready->num(1))));
 }
 
+// The --main-pidfile never appears: the wait for it is bounded by --stop-timeout, then the
+// app has ended and the daemon is a leftover.
+TEST_F(Successors, MainPidfileThatNeverAppearsIsAwaitedForStopTimeout) {
+  std::string other_exe = tmp_ / "other-daemon";
+  std::filesystem::copy_file(kTestapp, other_exe);
+  chmod(other_exe.c_str(), 0755);
+  SupervisedRun run(supervise({"--stop-timeout=1", "-P", tmp_ / "never.pid"},
+                              {"daemonize", tmp_ / "elsewhere.pid", other_exe}));
+  auto daemon = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(daemon);
+  auto launcher_exit = run.expect_err("exited with status 0");
+  ASSERT_TRUE(launcher_exit);
+  EXPECT_EQ(run.wait_exit(5000ms), 0) << run.log();
+  double waited = ms_between(launcher_exit->at, run.exit_time());
+  std::cout << "[ measured ] wait for a main pidfile that never comes (ms): " << waited << "\n";
+  EXPECT_GE(waited, 900) << run.log();
+  EXPECT_LE(waited, 2500) << run.log();
+  EXPECT_TRUE(run.expect_err("killing 1 leftover process"));
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(daemon->num(1))));
+}
+
+// A stop request while waiting for the --main-pidfile ends the wait at once.
+TEST_F(Successors, StopDuringMainPidfileWaitEndsAtOnce) {
+  std::string other_exe = tmp_ / "other-daemon";
+  std::filesystem::copy_file(kTestapp, other_exe);
+  chmod(other_exe.c_str(), 0755);
+  SupervisedRun run(supervise({"--stop-timeout=10", "-P", tmp_ / "never.pid"},
+                              {"daemonize", tmp_ / "elsewhere.pid", other_exe}));
+  auto daemon = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(run.expect_err("exited with status 0"));
+  auto sent = Clock::now();
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit(5000ms)) << run.log();
+  EXPECT_LT(ms_between(sent, run.exit_time()), 1000) << run.log();
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(daemon->num(1))));
+}
+
 // After an upgrade, a crash of the new main process restarts the original PROGRAM.
 TEST_F(Successors, CrashAfterUpgradeRestartsTheProgram) {
   SupervisedRun run(supervise({"-c"}, {"upgrade"}));
