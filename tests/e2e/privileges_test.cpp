@@ -95,6 +95,19 @@ TEST_F(Privileges, UserAloneTakesItsPrimaryGroupAndDropsRootGroups) {
   EXPECT_EQ(ids->setuid0, "failed");
 }
 
+// Every incarnation drops privileges, not only the first.
+TEST_F(Privileges, EveryRestartRunsAsTheUser) {
+  SupervisedRun run({"--restart=always", "-u", "nobody", "-g", "nogroup", "--", app_, "id"});
+  for (int i = 0; i < 2; ++i) {
+    auto line = run.expect_out(R"(^uid=(\d+) gid=(\d+) )");
+    ASSERT_TRUE(line);
+    EXPECT_EQ(line->num(1), uid_) << "incarnation " << i + 1;
+    EXPECT_EQ(line->num(2), gid_) << "incarnation " << i + 1;
+  }
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
 TEST_F(Privileges, GroupAloneChangesOnlyTheGroup) {
   auto ids = run_id({"-g", "nogroup"});
   ASSERT_TRUE(ids);

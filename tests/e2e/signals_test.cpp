@@ -4,6 +4,8 @@
 // the supervisor at once.
 #include <signal.h>
 
+#include <set>
+
 #include "harness.hpp"
 
 namespace e2e {
@@ -29,6 +31,23 @@ TEST_F(Signals, EverySteeringSignalReachesTheApp) {
     ASSERT_TRUE(run.expect_out("^signal " + name_of(sig) + "$")) << "SIG" << name_of(sig);
   }
   EXPECT_TRUE(run.expect_err("stopping: SIGTERM"));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// Different signals sent back to back are all forwarded (only equal ones may coalesce).
+TEST_F(Signals, BurstOfDifferentSignalsAllArrive) {
+  SupervisedRun run(supervise({}, {"print-signals"}));
+  ASSERT_NE(ready_app(run), 0);
+  const std::set<std::string> sent = {"HUP", "USR1", "USR2", "WINCH", "ALRM", "PWR"};
+  for (int sig : {SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM, SIGPWR}) run.send(sig);
+  std::set<std::string> got;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    auto line = run.expect_out(R"(^signal (\w+)$)");
+    if (!line) break;
+    got.insert(line->groups[1]);
+  }
+  EXPECT_EQ(got, sent) << run.log();
+  run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
