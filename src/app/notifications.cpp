@@ -11,8 +11,6 @@
 namespace sup::app {
 namespace {
 
-std::string pid_str(pid_t pid) { return std::to_string(pid); }
-
 // STATUS= text from the app may hold anything; keep the log line one printable line.
 std::string printable(std::string_view text) {
   std::string out;
@@ -49,7 +47,7 @@ Result<void> Supervisor::set_up_notifications() {
   if (systemd_.keepalive_interval_ms() > 0) {
     (void)keepalive_timer_->arm_at(os::monotonic_ms() + systemd_.keepalive_interval_ms());
   }
-  systemd_.send("MAINPID=" + pid_str(::getpid()));
+  systemd_.send("MAINPID=" + std::to_string(::getpid()));
   return {};
 }
 
@@ -86,7 +84,7 @@ void Supervisor::on_ready() {
   const bool first = !ready_;
   ready_ = true;
   if (notify_readiness() && first) {
-    log::info("pid " + pid_str(main_.pid()) + " is ready");
+    log::info("pid " + std::to_string(main_.pid()) + " is ready");
     run_started_ms_ = os::monotonic_ms();  // --healthy-after counts from readiness
     if (deadline_ == Deadline::kStartTimeout) arm(Deadline::kNone, 0);
   }
@@ -94,7 +92,7 @@ void Supervisor::on_ready() {
   if (!ready_sent_ || reloading_) up = "READY=1\n";
   ready_sent_ = true;
   reloading_ = false;
-  systemd_.send(up + "STATUS=running pid " + pid_str(main_.pid()));
+  systemd_.send(up + "STATUS=running pid " + std::to_string(main_.pid()));
 }
 
 void Supervisor::on_notify_fd() {
@@ -117,17 +115,17 @@ void Supervisor::on_notify_socket() {
     if (!*received) return;
     const os::Datagram& dg = **received;
     if (dg.truncated) {
-      log::debug("dropping an oversized notification from pid " + pid_str(dg.pid));
+      log::debug("dropping an oversized notification from pid " + std::to_string(dg.pid));
       continue;
     }
     if (dg.pid <= 0 || !sender_in_app(dg.pid)) {
-      log::debug("dropping a notification from pid " + pid_str(dg.pid) +
+      log::debug("dropping a notification from pid " + std::to_string(dg.pid) +
                  ": not a process of the app");
       continue;
     }
     auto msg = core::parse_notify(dg.bytes);
     if (!msg) {
-      log::debug("dropping a notification from pid " + pid_str(dg.pid) + ": " +
+      log::debug("dropping a notification from pid " + std::to_string(dg.pid) + ": " +
                  msg.error().message);
       continue;
     }
@@ -144,14 +142,14 @@ bool Supervisor::sender_in_app(pid_t pid) const {
 
 void Supervisor::apply_notification(const core::NotifyMessage& msg, pid_t sender) {
   if (phase_ != Phase::kRunning || main_handled_) return;  // a late word from a dying app
-  if (msg.status) log::debug("pid " + pid_str(sender) + " status: " + printable(*msg.status));
+  if (msg.status) log::debug("pid " + std::to_string(sender) + " status: " + printable(*msg.status));
   if (msg.mainpid) switch_main(*msg.mainpid);
   if (msg.reloading) {
     reloading_ = true;
     systemd_.send("RELOADING=1");
   }
   if (msg.ready) on_ready();
-  if (msg.stopping) log::debug("pid " + pid_str(sender) + " is stopping");
+  if (msg.stopping) log::debug("pid " + std::to_string(sender) + " is stopping");
   if (msg.watchdog_ping && cfg_.watchdog_ms > 0 && !hung_) {
     (void)watchdog_timer_->arm_at(os::monotonic_ms() + cfg_.watchdog_ms);
   }
@@ -170,28 +168,28 @@ void Supervisor::apply_notification(const core::NotifyMessage& msg, pid_t sender
 void Supervisor::switch_main(pid_t pid) {
   if (pid == main_.pid()) return;
   if (pid == ::getpid() || !sender_in_app(pid)) {
-    log::error("ignoring MAINPID=" + pid_str(pid) + ": not a process of the app");
+    log::error("ignoring MAINPID=" + std::to_string(pid) + ": not a process of the app");
     return;
   }
   auto process = os::Process::adopt(pid);
   if (!process) {
-    log::error("ignoring MAINPID=" + pid_str(pid) + ": " + process.error().message);
+    log::error("ignoring MAINPID=" + std::to_string(pid) + ": " + process.error().message);
     return;
   }
-  log::info("main pid " + pid_str(main_.pid()) + " -> " + pid_str(pid) + " (MAINPID)");
+  log::info("main pid " + std::to_string(main_.pid()) + " -> " + std::to_string(pid) + " (MAINPID)");
   // The old main lives on for now; should the new one die first, it takes over again.
   predecessors_.push_back(main_.pid());
   loop_->remove(main_.fd());
   main_ = std::move(*process);
   main_status_.reset();
   if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) log::error(r.error().message);
-  systemd_.send("STATUS=running pid " + pid_str(pid));
+  systemd_.send("STATUS=running pid " + std::to_string(pid));
 }
 
 void Supervisor::on_app_watchdog() {
   if (phase_ != Phase::kRunning || main_handled_ || hung_ || stop_requested_) return;
   hung_ = true;
-  log::info("pid " + pid_str(main_.pid()) + " missed its watchdog deadline: sending SIGABRT");
+  log::info("pid " + std::to_string(main_.pid()) + " missed its watchdog deadline: sending SIGABRT");
   (void)main_.signal(SIGABRT);
   arm(Deadline::kKill, os::monotonic_ms() + cfg_.stop_timeout_ms);
 }
@@ -203,7 +201,7 @@ void Supervisor::on_keepalive() {
 
 void Supervisor::stop_app(int sig, const std::string& why) {
   if (main_handled_) return;
-  log::info("pid " + pid_str(main_.pid()) + " " + why + ": sending " + core::signal_name(sig));
+  log::info("pid " + std::to_string(main_.pid()) + " " + why + ": sending " + core::signal_name(sig));
   (void)main_.signal(sig);
   (void)main_.signal(SIGCONT);
   arm(Deadline::kKill, os::monotonic_ms() + cfg_.stop_timeout_ms);

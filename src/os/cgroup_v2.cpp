@@ -32,7 +32,11 @@ class V2Cgroup final : public AppCgroup {
 
   const char* backend() const override { return "v2"; }
   const std::string& path() const override { return dir_; }
-  int clone_fd() const override { return dir_fd_.get(); }
+  // After a cgroup.kill, this kernel (seen on 6.18) also kills every later child that
+  // clone3(CLONE_INTO_CGROUP) places here: the fork compares the cgroup's kill sequence with
+  // the one of the parent's cgroup. Children join through cgroup.procs from then on, still
+  // before exec.
+  int clone_fd() const override { return killed_ ? -1 : dir_fd_.get(); }
   int join_fd() const override { return procs_fd_.get(); }
   int events_fd() const override { return events_fd_.get(); }
 
@@ -65,7 +69,10 @@ class V2Cgroup final : public AppCgroup {
     if (found->empty()) return 0;
     // cgroup.kill (Linux 5.14) kills the whole subtree atomically, forks in flight included.
     auto r = write_text_at(dir_fd_.get(), "cgroup.kill", "1");
-    if (r) return static_cast<int>(found->size());
+    if (r) {
+      killed_ = true;
+      return static_cast<int>(found->size());
+    }
     if (r.error().code != ENOENT) return std::move(r).error().with(dir_);
     return kill_by_freezing(sig);
   }
@@ -137,6 +144,7 @@ class V2Cgroup final : public AppCgroup {
   UniqueFd events_file_;
   UniqueFd events_fd_;
   mutable bool no_memory_events_ = false;
+  bool killed_ = false;  // cgroup.kill was used: see clone_fd()
   bool removed_ = false;
   std::string leaf_parent_;
 };
