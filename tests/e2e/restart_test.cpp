@@ -258,6 +258,28 @@ TEST_F(Restart, LeftoversOfCrashedRunAreStoppedBeforeRestart) {
   EXPECT_TRUE(run.wait_exit(5000ms));
 }
 
+// The same with leftovers that ignore TERM: they get SIGKILL after --stop-timeout, and the
+// kill must not reach the next run (which has to start and stay up). Found with this test on
+// Linux 6.18: once cgroup.kill has been written to a v2 cgroup, every later
+// clone3(CLONE_INTO_CGROUP) into that same cgroup is SIGKILLed at birth (joining through
+// cgroup.procs is not), so a supervisor reusing the cgroup kills each new run.
+TEST_F(Restart, RunAfterLeftoversNeededSigkillStaysUp) {
+  SupervisedRun run(supervise({"-c", "--stop-timeout=1"}, {"fork-tree", "3", "ignore-term"}));
+  auto main = run.expect_err(kStarted);
+  ASSERT_TRUE(main);
+  ASSERT_TRUE(run.expect_out("^tree ready$"));
+  kill(static_cast<pid_t>(main->num(2)), SIGSEGV);
+  ASSERT_TRUE(run.expect_err("killed by SIGSEGV"));
+  auto second = run.expect_err(kStarted, 6000ms);
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(run.expect_out("^tree ready$", 5000ms))
+      << "the run after the SIGKILL escalation did not come up";
+  EXPECT_EQ(run.count(Stream::kErr, "pid " + second->groups[2] + " killed by SIGKILL"), 0)
+      << "the new run was killed by the previous run's SIGKILL\n" << run.log();
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit(5000ms));
+}
+
 // A binary removed on disk (mid-upgrade, say): the restart fails to spawn. That counts as a
 // failed run: logged, backed off (1 s, 2 s ...), never a tight loop; once the binary is back,
 // the next attempt starts it.
