@@ -55,11 +55,9 @@ Election elect_main_pid(const ElectionInput& in) {
           children.push_back(&p);
         }
       }
-      std::sort(children.begin(), children.end(), [](const ProcInfo* a, const ProcInfo* b) {
-        return a->start_time != b->start_time ? a->start_time < b->start_time : a->pid < b->pid;
-      });
-      if (children.size() == 1 ||
-          (children.size() > 1 && children[0]->start_time < children[1]->start_time)) {
+      // Several could each be the heir (workers of a launcher, say): never guess between
+      // them (issue 2), even by age.
+      if (children.size() == 1) {
         result = elected(children[0]->pid, "child");
       } else if (children.size() > 1) {
         result.kind = Election::Kind::kAmbiguous;

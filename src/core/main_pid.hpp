@@ -45,7 +45,7 @@ bool suitable_main_pid(const ElectionInput& in, int pid);
 
 // Rules in order: the pidfile hint, the MAINPID hint, the most recent predecessor still alive
 // (a rolled-back upgrade), then (unless the main crashed) the app's direct children of the supervisor running the same
-// executable: one is elected; among several the unique oldest; a tie is ambiguous.
+// executable: one is elected; several are ambiguous (never guessed between).
 Election elect_main_pid(const ElectionInput& in);
 
 }  // namespace sup::core

@@ -10,8 +10,8 @@ ElectionInput nginx_after_master_died(bool crashed) {
   ElectionInput in;
   in.self = 100;
   in.exe = "/usr/sbin/nginx";
-  // Two workers of the dead master, reparented to the supervisor.
-  in.app = {{201, 100, 50, "/usr/sbin/nginx", 'S'}, {202, 100, 51, "/usr/sbin/nginx", 'S'}};
+  // A worker of the dead master, reparented to the supervisor, and one of its own children.
+  in.app = {{201, 100, 50, "/usr/sbin/nginx", 'S'}, {202, 201, 51, "/usr/sbin/nginx", 'S'}};
   in.main_crashed = crashed;
   return in;
 }
