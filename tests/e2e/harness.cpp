@@ -827,4 +827,14 @@ std::string regex_escape(const std::string& text) {
   return out;
 }
 
+std::vector<pid_t> expect_tree_pids(SupervisedRun& run) {
+  std::vector<pid_t> pids;
+  auto line = run.expect_out(R"(^tree pids=([\d,]+)$)");
+  if (!line) return pids;
+  std::istringstream in(line->groups[1]);
+  for (std::string p; std::getline(in, p, ',');) pids.push_back(static_cast<pid_t>(std::stol(p)));
+  run.expect_out("^tree ready$");
+  return pids;
+}
+
 }  // namespace e2e

@@ -251,6 +251,9 @@ class E2ETest : public ::testing::Test {
 std::vector<std::string> supervise(std::vector<std::string> options,
                                    std::vector<std::string> testapp_args);
 
+// The pids a `fork-tree` app prints ("tree pids=a,b,c"), once it says "tree ready".
+std::vector<pid_t> expect_tree_pids(SupervisedRun& run);
+
 // `text` with every regex metacharacter escaped.
 std::string regex_escape(const std::string& text);
 

@@ -3,24 +3,12 @@
 // hold: every member is a descendant of the supervisor, which is their subreaper.
 #include <signal.h>
 
-#include <sstream>
-
 #include "harness.hpp"
 
 namespace e2e {
 namespace {
 
 class Stopping : public E2ETest {};
-
-std::vector<pid_t> tree_pids(SupervisedRun& run) {
-  std::vector<pid_t> pids;
-  auto line = run.expect_out(R"(^tree pids=([\d,]+)$)");
-  if (!line) return pids;
-  std::istringstream in(line->groups[1]);
-  for (std::string p; std::getline(in, p, ',');) pids.push_back(static_cast<pid_t>(std::stol(p)));
-  run.expect_out("^tree ready$");
-  return pids;
-}
 
 void expect_all_gone(const std::vector<pid_t>& pids, SupervisedRun& run) {
   for (pid_t p : pids) {
@@ -31,7 +19,7 @@ void expect_all_gone(const std::vector<pid_t>& pids, SupervisedRun& run) {
 
 TEST_F(Stopping, TermEndsEveryProcessOfTheTree) {
   SupervisedRun run(supervise({"--stop-timeout=2"}, {"fork-tree", "12"}));
-  auto pids = tree_pids(run);
+  auto pids = expect_tree_pids(run);
   ASSERT_EQ(pids.size(), 12u) << run.log();
   for (pid_t p : pids) ASSERT_TRUE(is_alive(p)) << p;
   run.send(SIGTERM);
@@ -44,7 +32,7 @@ TEST_F(Stopping, TermEndsEveryProcessOfTheTree) {
 
 TEST_F(Stopping, TreeMembersIgnoringTermAreKilledAfterStopTimeout) {
   SupervisedRun run(supervise({"--stop-timeout=1"}, {"fork-tree", "8", "ignore-term"}));
-  auto pids = tree_pids(run);
+  auto pids = expect_tree_pids(run);
   ASSERT_EQ(pids.size(), 8u) << run.log();
   auto sent = Clock::now();
   run.send(SIGTERM);

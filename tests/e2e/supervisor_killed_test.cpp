@@ -6,24 +6,12 @@
 // find them by: only the first half holds, and the test says so.
 #include <signal.h>
 
-#include <sstream>
-
 #include "harness.hpp"
 
 namespace e2e {
 namespace {
 
 class SupervisorKilled : public E2ETest {};
-
-std::vector<pid_t> tree_pids(SupervisedRun& run) {
-  std::vector<pid_t> pids;
-  auto line = run.expect_out(R"(^tree pids=([\d,]+)$)");
-  if (!line) return pids;
-  std::istringstream in(line->groups[1]);
-  for (std::string p; std::getline(in, p, ',');) pids.push_back(static_cast<pid_t>(std::stol(p)));
-  run.expect_out("^tree ready$");
-  return pids;
-}
 
 TEST_F(SupervisorKilled, TheAppItStartedDiesWithIt) {
   SupervisedRun run(supervise({}, {"print-signals"}));
@@ -49,7 +37,7 @@ TEST_F(SupervisorKilled, TheNextSupervisorCleansUpWhatEscapedTheTree) {
   pid_t first_supervisor = 0;
   {
     SupervisedRun run(supervise({}, {"fork-tree", "6"}));
-    escaped = tree_pids(run);
+    escaped = expect_tree_pids(run);
     ASSERT_EQ(escaped.size(), 6u) << run.log();
     first_supervisor = run.pid();
     run.send(SIGKILL);
