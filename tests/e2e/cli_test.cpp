@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include <signal.h>
+
 #include "harness.hpp"
 
 namespace e2e {
@@ -101,6 +103,23 @@ TEST_F(CommandLine, BareProgramNameIsFoundInPath) {
       << "started " << started->groups[1] << ", expected " << kTestapp;
   EXPECT_TRUE(run.expect_out("^args=found$"));
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// A daemon that re-executes its argv[0] for an upgrade (nginx) does no PATH search: the app
+// gets the path the supervisor resolved.
+TEST_F(CommandLine, BareProgramNameReachesTheAppAsItsResolvedPath) {
+  std::string dir = std::filesystem::path(kTestapp).parent_path();
+  RunOptions options;
+  options.env = {"PATH=" + dir + ":/usr/bin:/bin"};
+  SupervisedRun run({"--", "testapp", "print-signals"}, options);
+  auto ready = run.expect_out(R"(^ready pid=(\d+))");
+  ASSERT_TRUE(ready);
+  const std::string cmdline = cmdline_of(static_cast<pid_t>(ready->num(1)));
+  const std::string argv0 = cmdline.substr(0, cmdline.find(' '));
+  EXPECT_EQ(argv0.front(), '/') << cmdline;
+  EXPECT_TRUE(same_file(argv0, kTestapp)) << cmdline;
+  run.send(SIGTERM);
+  run.wait_exit();
 }
 
 // As execvp does: a match in PATH that cannot be executed is skipped for a later one.
