@@ -12,10 +12,12 @@
 // foreign datagrams are dropped without disturbing anything. testapp's "+barrier" step
 // (sd_notify_barrier) tells when the supervisor has taken every datagram sent before it, so a
 // test can check that something did NOT happen without sleeping.
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "harness.hpp"
 #include "sd_helpers.hpp"
@@ -199,6 +201,28 @@ TEST_F(NotifyUpward, MainPidSwitchSendsRunningStatusForTheNewMainProcess) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// A self-daemonizing app: the launcher exits, the supervisor follows the daemon (SPEC 5) and
+// tells systemd who runs now.
+TEST_F(NotifyUpward, SuccessorSwitchSendsRunningStatusForTheNewMainProcess) {
+  FakeSystemd systemd(tmp_.path());
+  SupervisedRun run(supervise({}, {"daemonize", tmp_ / "daemon.pid"}), under(systemd));
+  auto launcher = run.expect_err(kStarted);
+  ASSERT_TRUE(launcher);
+  auto daemon = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(run.expect_err(kMainPid + R"( \(successor\))"));
+  ASSERT_TRUE(systemd.expect_event("MAINPID"));
+  auto ready = systemd.expect_event("READY=1");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->fields, (Fields{{"READY", "1"}, {"STATUS", "running pid " + launcher->groups[2]}}));
+  auto status = systemd.expect_event("STATUS after the successor switch");
+  ASSERT_TRUE(status) << run.log();
+  EXPECT_EQ(status->fields, (Fields{{"STATUS", "running pid " + daemon->groups[1]}}))
+      << sd::show(status->fields);
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
 TEST_F(NotifyUpward, AbstractNotifySocketIsServed) {
   FakeSystemd systemd(tmp_.path(), /*abstract=*/true);
   SupervisedRun run(supervise({}, {"print-signals"}), under(systemd));
@@ -284,6 +308,23 @@ TEST_F(NotifyApp, ReadyFromOutsideTheAppIsIgnored) {
                                                     << run.log();
   run.send(SIGUSR1);
   EXPECT_TRUE(run.expect_err("pid " + std::to_string(app) + " is ready"));
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// An app running as another user (-u) reaches the supervisor's socket and is believed.
+TEST_F(NotifyApp, ReadyFromAnAppRunningAsAnotherUserIsAccepted) {
+  passwd* pw = getpwnam("nobody");
+  if (pw == nullptr || geteuid() != 0) GTEST_SKIP() << "needs root and a user nobody";
+  // A copy the unprivileged user can surely execute, wherever the build tree lives.
+  std::string app = tmp_ / "testapp";
+  std::filesystem::copy_file(kTestapp, app);
+  chmod(app.c_str(), 0755);
+  SupervisedRun run({"--ready=notify", "-u", "nobody", "--", app, "notify", "READY=1"});
+  pid_t pid = ready_pid(run);
+  ASSERT_NE(pid, 0);
+  ASSERT_TRUE(run.expect_out("^sent 1$")) << "the app could not send";
+  EXPECT_TRUE(run.expect_err("pid " + std::to_string(pid) + " is ready"));
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
@@ -415,6 +456,19 @@ TEST_F(NotifyReadiness, StartTimeoutCountsAsACrash) {
   EXPECT_TRUE(run.wait_exit());
 }
 
+// The next incarnation after a start timeout that needed SIGKILL runs normally (with cgroup
+// v2 the kill is a cgroup.kill of the app's cgroup, which must not poison later starts).
+TEST_F(NotifyReadiness, AppKilledAtTheStartTimeoutIsRestartedAndRuns) {
+  SupervisedRun run(supervise({"-c", "--ready=notify", "--start-timeout=0.5", "--stop-timeout=0.5"},
+                              {"print-signals", "keep"}));
+  pid_t first = ready_pid(run);
+  ASSERT_NE(first, 0);
+  ASSERT_TRUE(run.expect_err("pid " + std::to_string(first) + " killed by SIGKILL", 3000ms));
+  auto second = run.find_line(Stream::kOut, R"(^ready pid=(\d+)$)", 3000ms);
+  EXPECT_TRUE(second) << "the restarted app never ran\n" << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kRestarting), 1) << run.log();
+}
+
 TEST_F(NotifyReadiness, AppReadyInTimeIsNotStopped) {
   SupervisedRun run(supervise({"--ready=notify", "--start-timeout=1"}, {"notify", "READY=1"}));
   pid_t app = ready_pid(run);
@@ -482,9 +536,9 @@ TEST_F(NotifyMainPid, LauncherExitAfterMainPidIsNotTheEnd) {
   auto child = run.expect_out(R"(^child pid=(\d+)$)");
   ASSERT_TRUE(child);
   pid_t daemon = static_cast<pid_t>(child->num(1));
-  ASSERT_TRUE(run.expect_err(kMainPid + R"( \(MAINPID\))"));
   auto launcher = run.expect_err(kStarted);
   ASSERT_TRUE(launcher);
+  ASSERT_TRUE(run.expect_err(kMainPid + R"( \(MAINPID\))"));
   ASSERT_TRUE(wait_gone(static_cast<pid_t>(launcher->num(2))));
   run.send(SIGUSR1);
   EXPECT_TRUE(run.expect_out("^child got USR1$"));
@@ -528,9 +582,9 @@ TEST_F(NotifyMainPid, MainPidFromOutsideTheAppIsIgnored) {
   SupervisedRun run(supervise({}, {"notify-fork", "stay"}));  // a legitimate child to name
   auto child = run.expect_out(R"(^child pid=(\d+)$)");
   ASSERT_TRUE(child);
-  ASSERT_TRUE(run.expect_err(kMainPid + R"( \(MAINPID\))"));
   auto parent = run.expect_err(kStarted);
   ASSERT_TRUE(parent);
+  ASSERT_TRUE(run.expect_err(kMainPid + R"( \(MAINPID\))"));
   // The test (no process of the app) names the original launcher, a live process of the app.
   auto address = sd::environ_of(static_cast<pid_t>(parent->num(2)), "NOTIFY_SOCKET");
   ASSERT_TRUE(address);

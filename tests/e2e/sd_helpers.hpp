@@ -382,16 +382,24 @@ class Launched {
     if (pid_ > 0 && !exited_) {
       // Collect the tree first, then kill the top, so nothing can be restarted meanwhile.
       std::vector<int> fds;
+      std::vector<pid_t> pids;
       for (pid_t p : descendants_of(pid_)) {
         int fd = pidfd_open(p, 0);
-        if (fd >= 0) fds.push_back(fd);
+        if (fd >= 0) {
+          fds.push_back(fd);
+          pids.push_back(p);
+        }
       }
       if (pidfd_ >= 0) pidfd_send_signal(pidfd_, SIGKILL, nullptr, 0);
-      for (int fd : fds) {
-        pidfd_send_signal(fd, SIGKILL, nullptr, 0);
-        close(fd);
-      }
+      for (int fd : fds) pidfd_send_signal(fd, SIGKILL, nullptr, 0);
       waitpid(pid_, nullptr, 0);
+      // Each one is gone (and reaped, if it became the test's child) before the fixture looks.
+      for (size_t i = 0; i < fds.size(); ++i) {
+        pollfd p{fds[i], POLLIN, 0};
+        poll(&p, 1, 2000);
+        waitpid(pids[i], nullptr, WNOHANG);
+        close(fds[i]);
+      }
     }
     // What survived was reparented to the test process (a subreaper): the fixture's TearDown
     // reports it.

@@ -150,14 +150,14 @@ TEST_F(SocketActivation, NoConnectionIsRefusedAcrossThreeCrashes) {
   const int port = l.port;
   auto run = activate({&l}, "echo", {"-c", "--", kTestapp, "echo-server", "3"});
   ASSERT_TRUE(run->expect_out(R"(^listening pid=\d+ fds=1 names=echo$)"));
-  Traffic t = keep_connecting(port, 12);
+  Traffic t = keep_connecting(port, 11);
   EXPECT_EQ(t.refused, 0) << t.failures << run->log();
   EXPECT_EQ(t.failed, 0) << t.failures << run->log();
   EXPECT_EQ(t.wrong, 0) << t.failures << run->log();
   EXPECT_EQ(run->count(Stream::kOut, "^crashing pid="), 3) << run->log();
   EXPECT_EQ(run->count(Stream::kOut, "^listening pid="), 4) << run->log();
   RecordProperty("slowest_connection_ms", static_cast<int>(t.slowest_ms));
-  std::cout << "[ measured ] 12 connections, 3 crashes: slowest connection " << t.slowest_ms
+  std::cout << "[ measured ] 11 connections, 3 crashes: slowest connection " << t.slowest_ms
             << " ms (restart backoff 0, 1, 2 s)\n";
   run->send(SIGTERM);
   EXPECT_EQ(run->wait_exit(), 0) << run->log();
@@ -261,13 +261,13 @@ TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
   }
   ASSERT_TRUE(run);
   // It execs the supervisor on the first connection, which queues meanwhile.
-  Traffic t = keep_connecting(port, 12);
+  Traffic t = keep_connecting(port, 11);
   EXPECT_EQ(t.refused, 0) << t.failures << run->log();
   EXPECT_EQ(t.failed, 0) << t.failures << run->log();
   EXPECT_EQ(t.wrong, 0) << t.failures << run->log();
   EXPECT_EQ(run->count(Stream::kOut, "^crashing pid="), 3) << run->log();
   EXPECT_EQ(run->count(Stream::kOut, R"(^listening pid=\d+ fds=1 names=echo$)"), 4) << run->log();
-  std::cout << "[ measured ] systemd-socket-activate, 12 connections, 3 crashes: slowest "
+  std::cout << "[ measured ] systemd-socket-activate, 11 connections, 3 crashes: slowest "
             << t.slowest_ms << " ms\n";
   run->send(SIGTERM);
   EXPECT_EQ(run->wait_exit(), 0) << run->log();

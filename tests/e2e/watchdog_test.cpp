@@ -145,15 +145,31 @@ TEST_F(Watchdog, AppSurvivingSigabrtIsKilledAfterTheStopTimeout) {
   EXPECT_EQ(run.wait_exit(), 128 + SIGKILL) << run.log();
 }
 
+// The next incarnation after a hang that needed SIGKILL runs normally (with cgroup v2 the kill
+// is a cgroup.kill of the app's cgroup, which must not poison later starts into it).
+TEST_F(Watchdog, AppKilledForAHangIsRestartedAndRuns) {
+  SupervisedRun run(supervise({"-c", "--watchdog=1", "--stop-timeout=0.5"},
+                              {"watchdog", "0", "survive-abrt"}));
+  auto first = watchdog_app(run);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(run.expect_err("pid " + first->groups[2] + " killed by SIGKILL", 4000ms));
+  auto second = watchdog_app(run, 3000ms);
+  EXPECT_TRUE(second) << "the restarted app never ran\n" << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kRestarting), 1) << run.log();
+}
+
+// testapp notify reports signals instead of dying of them: SIGABRT shows, SIGKILL ends it.
 TEST_F(Watchdog, WatchdogTriggerActsAsAMissedDeadline) {
-  SupervisedRun run(supervise({"--watchdog=30"}, {"notify", "WATCHDOG=trigger"}));
+  SupervisedRun run(supervise({"--watchdog=30", "--stop-timeout=1"},
+                              {"notify", "WATCHDOG=trigger"}));
   auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
   ASSERT_TRUE(ready);
   auto missed = run.expect_err(kMissed, 3000ms);
   ASSERT_TRUE(missed) << run.log();
   EXPECT_EQ(missed->groups[1], ready->groups[1]);
-  EXPECT_TRUE(run.expect_err("killed by SIGABRT"));
-  EXPECT_EQ(run.wait_exit(), 128 + SIGABRT) << run.log();
+  EXPECT_TRUE(run.expect_out("^signal ABRT$"));
+  EXPECT_TRUE(run.expect_err("killed by SIGKILL", 3000ms));
+  EXPECT_EQ(run.wait_exit(), 128 + SIGKILL) << run.log();
 }
 
 // Only the app feeds its watchdog: pings from another process do not keep a hung app alive.
@@ -266,6 +282,29 @@ TEST_F(SystemdWatchdog, SupervisorStopsPingingSystemdWhileTheAppIsHung) {
                             << run.log();
   ASSERT_TRUE(watchdog_app(run, 3000ms)) << "not restarted";
   EXPECT_EQ(pings(systemd, 1, 1000ms).size(), 1u) << "no pings after the restart";
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
+// A hung app that died of its SIGABRT leaves nothing hung behind: during the backoff before
+// its restart the supervisor is healthy and keeps answering systemd (a backoff can last up to
+// --delay-limit, far longer than systemd's WatchdogSec).
+TEST_F(SystemdWatchdog, SupervisorKeepsPingingSystemdDuringBackoffAfterAHang) {
+  FakeSystemd systemd(tmp_.path());
+  // Each incarnation hangs at once and dies of SIGABRT 0.3 s later: restart 1 is immediate,
+  // restart 2 waits 1 s.
+  SupervisedRun run(supervise({"-c", "--watchdog=0.3"}, {"watchdog", "0"}),
+                    with_env({systemd.env(), "WATCHDOG_USEC=200000"}));
+  auto backoff = run.expect_err(R"(restarting in 1 s \(restart 2\))", 4000ms);
+  ASSERT_TRUE(backoff);
+  int pings_in_backoff = 0;
+  auto until = backoff->at + 850ms;
+  while (Clock::now() < until) {
+    auto note = systemd.next(std::chrono::duration_cast<Millis>(until - Clock::now()));
+    if (note && note->is_watchdog_ping() && note->at > backoff->at + 100ms) ++pings_in_backoff;
+  }
+  EXPECT_GE(pings_in_backoff, 4) << "a 100 ms ping rhythm stopped during the 1 s backoff\n"
+                                 << systemd.history_text() << run.log();
   run.send(SIGTERM);
   EXPECT_TRUE(run.wait_exit());
 }
