@@ -92,9 +92,8 @@ TEST_F(Examples, SystemdUnitPassesSystemdAnalyzeVerify) {
   replace("/usr/sbin/nginx", kTestapp);
   std::string path = tmp_ / "nginx-supervisor.service";
   write_file(path, unit);
-  std::string command = "cd '" + tmp_.path() +
-                        "' && /usr/bin/systemd-analyze verify --man=no '" + path +
-                        "' 2>&1 >/dev/null";
+  std::string command = "cd '" + tmp_.path() + "' && /usr/bin/systemd-analyze verify --man=no '" +
+                        path + "' 2>&1 >/dev/null";
   FILE* p = popen(command.c_str(), "r");
   ASSERT_NE(p, nullptr);
   std::string errors;
@@ -155,8 +154,8 @@ TEST_F(Examples, KubernetesCommandOptionsAreAccepted) {
 
 TEST_F(Examples, ReadmeExplainsEachExample) {
   std::string readme = example("README.md");
-  for (const char* file : {"systemd/nginx-supervisor.service", "docker/Dockerfile",
-                           "kubernetes/pod.yaml"}) {
+  for (const char* file :
+       {"systemd/nginx-supervisor.service", "docker/Dockerfile", "kubernetes/pod.yaml"}) {
     EXPECT_NE(readme.find(file), std::string::npos) << "README.md does not mention " << file;
   }
 }

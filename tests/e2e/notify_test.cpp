@@ -135,8 +135,7 @@ TEST_F(NotifyUpward, RestartSendsRestartingThenRunningForTheNewPid) {
   EXPECT_TRUE(std::regex_match(events[2].fields["STATUS"],
                                std::regex(R"(restarting in [0-9.]+ s \(restart 1\))")))
       << sd::show(events[2].fields);
-  EXPECT_EQ(events[3].fields,
-            (Fields{{"STATUS", running(static_cast<pid_t>(second->num(2)))}}))
+  EXPECT_EQ(events[3].fields, (Fields{{"STATUS", running(static_cast<pid_t>(second->num(2)))}}))
       << sd::show(events[3].fields);
   run.send(SIGTERM);
   EXPECT_TRUE(run.wait_exit());
@@ -151,8 +150,8 @@ TEST_F(NotifyUpward, NotifyModeSendsReadyOnlyAfterTheAppSaidReady) {
   ASSERT_TRUE(systemd.expect_event("MAINPID"));
   barrier(run);
   for (const auto& n : systemd.pending()) {
-    EXPECT_FALSE(n.fields.count("READY")) << "READY=1 before the app said so: "
-                                          << sd::show(n.fields);
+    EXPECT_FALSE(n.fields.count("READY"))
+        << "READY=1 before the app said so: " << sd::show(n.fields);
   }
   run.send(SIGUSR1);  // the app sends READY=1 now
   ASSERT_TRUE(run.expect_out("^sent 1$"));
@@ -168,7 +167,10 @@ TEST_F(NotifyUpward, NotifyModeSendsReadyOnlyAfterTheAppSaidReady) {
 TEST_F(NotifyUpward, SystemdNotifyReadyFromAShellScriptIsRelayed) {
   if (access("/usr/bin/systemd-notify", X_OK) != 0) GTEST_SKIP() << "no systemd-notify";
   FakeSystemd systemd(tmp_.path());
-  std::vector<std::string> args = {"--ready=notify", "--", "/bin/sh", "-c",
+  std::vector<std::string> args = {"--ready=notify",
+                                   "--",
+                                   "/bin/sh",
+                                   "-c",
                                    "systemd-notify --ready --status='warming up' && exec \"$0\" "
                                    "print-signals",
                                    kTestapp};
@@ -214,7 +216,8 @@ TEST_F(NotifyUpward, SuccessorSwitchSendsRunningStatusForTheNewMainProcess) {
   ASSERT_TRUE(systemd.expect_event("MAINPID"));
   auto ready = systemd.expect_event("READY=1");
   ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->fields, (Fields{{"READY", "1"}, {"STATUS", "running pid " + launcher->groups[2]}}));
+  EXPECT_EQ(ready->fields,
+            (Fields{{"READY", "1"}, {"STATUS", "running pid " + launcher->groups[2]}}));
   auto status = systemd.expect_event("STATUS after the successor switch");
   ASSERT_TRUE(status) << run.log();
   EXPECT_EQ(status->fields, (Fields{{"STATUS", "running pid " + daemon->groups[1]}}))
@@ -240,12 +243,11 @@ TEST_F(NotifyUpward, AbstractNotifySocketIsServed) {
 
 // The supervisor must not hang or fail when systemd's socket has gone away.
 TEST_F(NotifyUpward, UnreachableNotifySocketDoesNotStopTheApp) {
-  SupervisedRun run(supervise({}, {"print-signals"}),
-                    [&] {
-                      RunOptions o;
-                      o.env = {"NOTIFY_SOCKET=" + tmp_ / "nobody-listens"};
-                      return o;
-                    }());
+  SupervisedRun run(supervise({}, {"print-signals"}), [&] {
+    RunOptions o;
+    o.env = {"NOTIFY_SOCKET=" + tmp_ / "nobody-listens"};
+    return o;
+  }());
   ASSERT_NE(ready_pid(run), 0);
   barrier(run);
   run.send(SIGTERM);
@@ -286,8 +288,8 @@ TEST_F(NotifyApp, AppsNotifySocketReplacesTheInheritedOne) {
 }
 
 TEST_F(NotifyApp, ReadyFromAChildOfTheAppIsAccepted) {
-  SupervisedRun run(supervise({"--ready=notify", "--stop-timeout=2"},
-                              {"notify", "+child", "READY=1"}));
+  SupervisedRun run(
+      supervise({"--ready=notify", "--stop-timeout=2"}, {"notify", "+child", "READY=1"}));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
   ASSERT_TRUE(run.expect_out(R"(^sent 1 from pid=\d+$)"));
@@ -304,8 +306,7 @@ TEST_F(NotifyApp, ReadyFromOutsideTheAppIsIgnored) {
   ASSERT_TRUE(address) << "the app got no NOTIFY_SOCKET";
   ASSERT_TRUE(sd::send_from_test(*address, "READY=1"));  // the test is no process of the app
   barrier(run);
-  EXPECT_EQ(run.count(Stream::kErr, "is ready"), 0) << "a foreign READY=1 was taken\n"
-                                                    << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "is ready"), 0) << "a foreign READY=1 was taken\n" << run.log();
   run.send(SIGUSR1);
   EXPECT_TRUE(run.expect_err("pid " + std::to_string(app) + " is ready"));
   run.send(SIGTERM);
@@ -336,8 +337,7 @@ void expect_dropped(SupervisedRun& run) {
   ASSERT_NE(app, 0);
   ASSERT_TRUE(run.expect_out("^sent 1$"));
   ASSERT_TRUE(run.expect_out("^barrier ok$", 6000ms)) << "the supervisor took no datagram";
-  EXPECT_EQ(run.count(Stream::kErr, "is ready"), 0) << "the bad datagram was taken\n"
-                                                    << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "is ready"), 0) << "the bad datagram was taken\n" << run.log();
   run.send(SIGUSR1);
   ASSERT_TRUE(run.expect_out("^signal USR1$"));
   ASSERT_TRUE(run.expect_out("^sent 2$"));
@@ -354,9 +354,9 @@ TEST_F(NotifyApp, OversizedDatagramIsDropped) {
 }
 
 TEST_F(NotifyApp, MalformedDatagramIsDroppedWhole) {
-  SupervisedRun run(supervise({"--ready=notify", "--debug"},
-                              {"notify", "READY=1\nMAINPID=12abc", "+barrier", "+wait=USR1",
-                               "READY=1"}));
+  SupervisedRun run(
+      supervise({"--ready=notify", "--debug"},
+                {"notify", "READY=1\nMAINPID=12abc", "+barrier", "+wait=USR1", "READY=1"}));
   expect_dropped(run);
 }
 
@@ -369,10 +369,10 @@ TEST_F(NotifyApp, EmptyDatagramIsDropped) {
 // STATUS=, RELOADING=1, STOPPING=1 and EXTEND_TIMEOUT_USEC= are understood: none of them ends,
 // restarts or readies the app.
 TEST_F(NotifyApp, OtherAssignmentsNeitherReadyNorDisturbTheApp) {
-  SupervisedRun run(supervise({"--ready=notify", "-c"},
-                              {"notify", "STATUS=warming up", "RELOADING=1",
-                               "EXTEND_TIMEOUT_USEC=1000000", "STOPPING=1", "+barrier",
-                               "+wait=USR1", "READY=1"}));
+  SupervisedRun run(
+      supervise({"--ready=notify", "-c"},
+                {"notify", "STATUS=warming up", "RELOADING=1", "EXTEND_TIMEOUT_USEC=1000000",
+                 "STOPPING=1", "+barrier", "+wait=USR1", "READY=1"}));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
   ASSERT_TRUE(run.expect_out("^barrier ok$", 6000ms));
@@ -411,8 +411,7 @@ TEST_F(NotifyReadiness, NotifyFdNewlineMakesTheAppReady) {
 // --notify-fd implies notify readiness: READY=1 goes up only after the newline.
 TEST_F(NotifyReadiness, NotifyFdReadinessIsWhatSystemdHears) {
   FakeSystemd systemd(tmp_.path());
-  SupervisedRun run(supervise({"--notify-fd=5"}, {"notify-fd", "5", "+wait=USR1"}),
-                    under(systemd));
+  SupervisedRun run(supervise({"--notify-fd=5"}, {"notify-fd", "5", "+wait=USR1"}), under(systemd));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
   ASSERT_TRUE(systemd.expect_event("MAINPID"));
@@ -499,7 +498,8 @@ TEST_F(NotifyReadiness, ExtendTimeoutUsecPostponesTheStartTimeout) {
   auto sent = run.expect_out("^sent 1$");
   ASSERT_TRUE(sent);
   EXPECT_FALSE(run.find_line(Stream::kOut, "^signal TERM$", 2000ms))
-      << "stopped at the original start timeout\n" << run.log();
+      << "stopped at the original start timeout\n"
+      << run.log();
   run.send(SIGUSR1);
   EXPECT_TRUE(run.expect_err("pid " + std::to_string(app) + " is ready"));
   run.send(SIGTERM);
@@ -563,8 +563,8 @@ void expect_main_pid_refused(SupervisedRun& run) {
 
 TEST_F(NotifyMainPid, MainPidOfAProcessOutsideTheAppIsRefused) {
   Outsider outsider({"sleep"});  // USR1 would kill it
-  SupervisedRun run(supervise({}, {"notify", "MAINPID=" + std::to_string(outsider.pid()),
-                                   "+barrier"}));
+  SupervisedRun run(
+      supervise({}, {"notify", "MAINPID=" + std::to_string(outsider.pid()), "+barrier"}));
   expect_main_pid_refused(run);
   EXPECT_TRUE(is_alive(outsider.pid())) << "a signal reached the outsider";
   run.send(SIGTERM);

@@ -140,7 +140,8 @@ TEST_F(Pid1, ReapsEveryOrphanAsPid1) {
   EXPECT_TRUE(eventually([&] {
     zombies = zombies_of(supervisor_);
     return zombies.empty();
-  })) << zombies.size() << " zombies remain under PID 1";
+  })) << zombies.size()
+      << " zombies remain under PID 1";
   send(SIGTERM);
   EXPECT_TRUE(run_->wait_exit());
 }

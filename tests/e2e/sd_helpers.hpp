@@ -131,11 +131,12 @@ class FakeSystemd {
     }
   }
   // Like next_event, but a timeout is a test failure naming `what`.
-  std::optional<Notification> expect_event(const std::string& what,
-                                           Millis deadline = kDeadline) {
+  std::optional<Notification> expect_event(const std::string& what, Millis deadline = kDeadline) {
     auto n = next_event(deadline);
-    if (!n) ADD_FAILURE() << "fake systemd: no datagram (" << what << ") within "
-                          << deadline.count() << " ms; received so far:\n" << history_text();
+    if (!n)
+      ADD_FAILURE() << "fake systemd: no datagram (" << what << ") within " << deadline.count()
+                    << " ms; received so far:\n"
+                    << history_text();
     return n;
   }
   // Everything queued right now, without waiting.
@@ -147,8 +148,8 @@ class FakeSystemd {
   const std::vector<Notification>& history() const { return history_; }
   std::string history_text() const {
     std::string out;
-    for (const auto& n : history_) out += "  " + show(n.fields) + " from pid " +
-                                          std::to_string(n.sender) + "\n";
+    for (const auto& n : history_)
+      out += "  " + show(n.fields) + " from pid " + std::to_string(n.sender) + "\n";
     return out.empty() ? "  (nothing)\n" : out;
   }
 
@@ -292,9 +293,8 @@ class Launched {
       if (std::find(options.unset.begin(), options.unset.end(), name) != options.unset.end()) {
         return true;
       }
-      return std::any_of(options.env.begin(), options.env.end(), [&](const std::string& o) {
-        return o.substr(0, o.find('=')) == name;
-      });
+      return std::any_of(options.env.begin(), options.env.end(),
+                         [&](const std::string& o) { return o.substr(0, o.find('=')) == name; });
     };
     for (char** e = environ; *e != nullptr; ++e) {
       std::string entry = *e;
@@ -441,7 +441,8 @@ class Launched {
     if (!m) {
       ADD_FAILURE() << "no line matching /" << regex << "/ on "
                     << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
-                    << deadline.count() << " ms\n" << log();
+                    << deadline.count() << " ms\n"
+                    << log();
     }
     return m;
   }
@@ -488,8 +489,8 @@ class Launched {
 
   // Writes to the terminal (LaunchOptions::terminal).
   void type(const std::string& keys) {
-    if (master_ < 0 || write(master_, keys.data(), keys.size()) !=
-                           static_cast<ssize_t>(keys.size())) {
+    if (master_ < 0 ||
+        write(master_, keys.data(), keys.size()) != static_cast<ssize_t>(keys.size())) {
       ADD_FAILURE() << "type(): " << (master_ < 0 ? "no terminal" : strerror(errno));
     }
   }
@@ -528,8 +529,8 @@ class Launched {
     for (const auto& a : argv_) os << ' ' << a;
     os << "\n---- pid " << pid_;
     if (exited_ && status_) os << ", exited with " << *status_;
-    for (auto [name, lines, partial] :
-         {std::tuple{"stdout", &out_lines_, &out_buf_}, std::tuple{"stderr", &err_lines_, &err_buf_}}) {
+    for (auto [name, lines, partial] : {std::tuple{"stdout", &out_lines_, &out_buf_},
+                                        std::tuple{"stderr", &err_lines_, &err_buf_}}) {
       os << "\n---- " << name << ":\n";
       for (const auto& l : *lines) {
         os << "  [" << static_cast<long>(ms_between(start_, l.at)) << " ms] " << l.text << '\n';
@@ -569,8 +570,8 @@ class Launched {
       std::string* buf;
       std::vector<Line>* lines;
     };
-    for (Source s : {Source{&out_fd_, &out_buf_, &out_lines_},
-                     Source{&err_fd_, &err_buf_, &err_lines_}}) {
+    for (Source s :
+         {Source{&out_fd_, &out_buf_, &out_lines_}, Source{&err_fd_, &err_buf_, &err_lines_}}) {
       if (*s.fd < 0) continue;
       char chunk[4096];
       for (;;) {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "harness.hpp"
 #include "sd_helpers.hpp"
@@ -56,9 +57,9 @@ Listener listen_tcp() {
 }
 
 struct EchoResult {
-  int error = 0;         // errno of connect/write/read, 0 on success
-  std::string reply;     // without the newline
-  double ms = 0;         // connect to reply
+  int error = 0;      // errno of connect/write/read, 0 on success
+  std::string reply;  // without the newline
+  double ms = 0;      // connect to reply
 };
 
 // One client connection: connect, send `text` and a newline, read the line back.
@@ -89,8 +90,10 @@ EchoResult echo(int port, const std::string& text, Millis timeout = 10000ms) {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) r.error = errno;
-      else if (r.reply.empty()) r.error = ECONNRESET;  // closed without an answer
+      if (n < 0)
+        r.error = errno;
+      else if (r.reply.empty())
+        r.error = ECONNRESET;  // closed without an answer
       break;
     }
   }
@@ -119,7 +122,7 @@ std::unique_ptr<Launched> activate(std::vector<Listener*> listeners, const std::
   return run;
 }
 
-// The "Done when" measurement: an echo server crashing after every third connection, twelve
+// The "Done when" measurement: an echo server crashing after every third connection, eleven
 // connections in a row, three crashes, no connection refused or lost.
 struct Traffic {
   int refused = 0, failed = 0, wrong = 0;
@@ -133,9 +136,12 @@ Traffic keep_connecting(int port, int connections) {
     std::string text = "hello " + std::to_string(i);
     EchoResult r = echo(port, text);
     t.slowest_ms = std::max(t.slowest_ms, r.ms);
-    if (r.error == ECONNREFUSED) ++t.refused;
-    else if (r.error != 0) ++t.failed;
-    else if (r.reply != text) ++t.wrong;
+    if (r.error == ECONNREFUSED)
+      ++t.refused;
+    else if (r.error != 0)
+      ++t.failed;
+    else if (r.reply != text)
+      ++t.wrong;
     if (r.error != 0 || r.reply != text) {
       t.failures += "  connection " + std::to_string(i) + ": " +
                     (r.error ? strerror(r.error) : "reply '" + r.reply + "'") + "\n";
@@ -242,11 +248,9 @@ TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
     ASSERT_GE(probe.fd, 0);
     port = probe.port;
     close(probe.fd);
-    std::vector<std::string> argv = {"/usr/bin/systemd-socket-activate",
-                                      "-l",
-                                      "127.0.0.1:" + std::to_string(port),
-                                      "--fdname=echo",
-                                      kSupervisor};
+    std::vector<std::string> argv = {"/usr/bin/systemd-socket-activate", "-l",
+                                     "127.0.0.1:" + std::to_string(port), "--fdname=echo",
+                                     kSupervisor};
     for (auto& a : sd::cgroup_flag()) argv.push_back(a);
     for (std::string a : {"-c", "--", kTestapp.c_str(), "echo-server", "3"}) argv.push_back(a);
     run = std::make_unique<Launched>(argv);

@@ -26,8 +26,8 @@ class Terminal : public E2ETest {
     LaunchOptions options;
     options.terminal = true;
     options.env = {"PS1=$ ", "TERM=dumb", "HISTFILE=/dev/null"};
-    options.unset = {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_PID", "LISTEN_FDS",
-                     "LISTEN_FDNAMES", "PROMPT_COMMAND"};
+    options.unset = {"NOTIFY_SOCKET", "WATCHDOG_USEC",  "WATCHDOG_PID",  "LISTEN_PID",
+                     "LISTEN_FDS",    "LISTEN_FDNAMES", "PROMPT_COMMAND"};
     // No readline: plain canonical-mode echo, no escape sequences in the output.
     shell_ = std::make_unique<Launched>(
         std::vector<std::string>{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"},

@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <iostream>
 
 #include "harness.hpp"
 #include "sd_helpers.hpp"
@@ -106,6 +107,8 @@ TEST_F(Watchdog, HangIsDetectedOneIntervalAfterTheLastPing) {
   ASSERT_TRUE(missed);
   EXPECT_EQ(missed->groups[1], app->groups[2]);
   EXPECT_NEAR(ms_between(last->at, missed->at), 800, kTolerance) << run.log();
+  std::cout << "[ measured ] --watchdog=0.8: last ping -> missed deadline "
+            << ms_between(last->at, missed->at) << " ms\n";
 }
 
 TEST_F(Watchdog, MissedDeadlineSendsSigabrt) {
@@ -134,8 +137,8 @@ TEST_F(Watchdog, MissedDeadlineCountsAsACrash) {
 
 // An app that survives SIGABRT is killed a stop timeout later.
 TEST_F(Watchdog, AppSurvivingSigabrtIsKilledAfterTheStopTimeout) {
-  SupervisedRun run(supervise({"--watchdog=0.5", "--stop-timeout=1"},
-                              {"watchdog", "0", "survive-abrt"}));
+  SupervisedRun run(
+      supervise({"--watchdog=0.5", "--stop-timeout=1"}, {"watchdog", "0", "survive-abrt"}));
   ASSERT_TRUE(watchdog_app(run));
   auto abrt = run.expect_out("^signal ABRT$", 3000ms);
   ASSERT_TRUE(abrt) << run.log();
@@ -148,8 +151,8 @@ TEST_F(Watchdog, AppSurvivingSigabrtIsKilledAfterTheStopTimeout) {
 // The next incarnation after a hang that needed SIGKILL runs normally (with cgroup v2 the kill
 // is a cgroup.kill of the app's cgroup, which must not poison later starts into it).
 TEST_F(Watchdog, AppKilledForAHangIsRestartedAndRuns) {
-  SupervisedRun run(supervise({"-c", "--watchdog=1", "--stop-timeout=0.5"},
-                              {"watchdog", "0", "survive-abrt"}));
+  SupervisedRun run(
+      supervise({"-c", "--watchdog=1", "--stop-timeout=0.5"}, {"watchdog", "0", "survive-abrt"}));
   auto first = watchdog_app(run);
   ASSERT_TRUE(first);
   ASSERT_TRUE(run.expect_err("pid " + first->groups[2] + " killed by SIGKILL", 4000ms));
@@ -160,8 +163,8 @@ TEST_F(Watchdog, AppKilledForAHangIsRestartedAndRuns) {
 
 // testapp notify reports signals instead of dying of them: SIGABRT shows, SIGKILL ends it.
 TEST_F(Watchdog, WatchdogTriggerActsAsAMissedDeadline) {
-  SupervisedRun run(supervise({"--watchdog=30", "--stop-timeout=1"},
-                              {"notify", "WATCHDOG=trigger"}));
+  SupervisedRun run(
+      supervise({"--watchdog=30", "--stop-timeout=1"}, {"notify", "WATCHDOG=trigger"}));
   auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
   ASSERT_TRUE(ready);
   auto missed = run.expect_err(kMissed, 3000ms);
@@ -230,6 +233,7 @@ TEST_F(SystemdWatchdog, SupervisorPingsSystemdEveryHalfInterval) {
   for (size_t i = 1; i < at.size(); ++i) {
     EXPECT_NEAR(ms_between(at[i - 1], at[i]), 300, 100) << "gaps (ms): " << gaps;
   }
+  std::cout << "[ measured ] WATCHDOG_USEC=600000: gaps between pings (ms): " << gaps << "\n";
   for (const auto& n : systemd.history()) EXPECT_EQ(n.sender, run.pid());
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -262,12 +266,12 @@ TEST_F(SystemdWatchdog, NoPingsWithoutWatchdogUsec) {
 // supervisor stops answering systemd; once a new incarnation runs, it answers again.
 TEST_F(SystemdWatchdog, SupervisorStopsPingingSystemdWhileTheAppIsHung) {
   FakeSystemd systemd(tmp_.path());
-  SupervisedRun run(supervise({"-c", "--watchdog=0.5", "--stop-timeout=2"},
-                              {"watchdog", "0", "survive-abrt"}),
-                    with_env({systemd.env(), "WATCHDOG_USEC=200000"}));
+  SupervisedRun run(
+      supervise({"-c", "--watchdog=0.5", "--stop-timeout=2"}, {"watchdog", "0", "survive-abrt"}),
+      with_env({systemd.env(), "WATCHDOG_USEC=200000"}));
   ASSERT_TRUE(watchdog_app(run));
   ASSERT_EQ(pings(systemd, 2, 1000ms).size(), 2u) << "no pings while healthy\n"
-                                                   << systemd.history_text();
+                                                  << systemd.history_text();
   auto missed = run.expect_err(kMissed, 3000ms);
   ASSERT_TRUE(missed);
   // 1.5 s of the 2 s hang, allowing a ping already on its way when the hang was noticed.
@@ -278,8 +282,7 @@ TEST_F(SystemdWatchdog, SupervisorStopsPingingSystemdWhileTheAppIsHung) {
     auto note = systemd.next(left);
     if (note && note->is_watchdog_ping() && note->at > missed->at + 150ms) ++during_hang;
   }
-  EXPECT_EQ(during_hang, 0) << "systemd was told all is well while the app hung\n"
-                            << run.log();
+  EXPECT_EQ(during_hang, 0) << "systemd was told all is well while the app hung\n" << run.log();
   ASSERT_TRUE(watchdog_app(run, 3000ms)) << "not restarted";
   EXPECT_EQ(pings(systemd, 1, 1000ms).size(), 1u) << "no pings after the restart";
   run.send(SIGTERM);
