@@ -44,6 +44,7 @@ void Supervisor::on_main_pidfd() {
 
 void Supervisor::on_main_exit(std::optional<core::ExitStatus> status) {
   main_handled_ = true;
+  hung_ = false;  // whatever hung is gone: systemd's keep-alives resume during the backoff
   loop_->remove(main_.fd());
   watchdog_timer_->disarm();
   if (deadline_ == Deadline::kStartTimeout) arm(Deadline::kNone, 0);

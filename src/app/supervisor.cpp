@@ -37,6 +37,17 @@ int spawn_exit_code(const Error& err) {
   }
 }
 
+// "10 s", "0.5 s": a duration given in seconds on the command line, as it was given.
+std::string seconds_text(std::int64_t ms) {
+  std::string text = std::to_string(ms / 1000);
+  if (ms % 1000 != 0) {
+    std::string frac = std::to_string(1000 + ms % 1000).substr(1);
+    while (frac.back() == '0') frac.pop_back();
+    text += "." + frac;
+  }
+  return text + " s";
+}
+
 }  // namespace
 
 Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials creds)
@@ -341,7 +352,7 @@ void Supervisor::on_timer() {
       break;
     case Deadline::kStartTimeout:
       spawn_failed_ = true;  // a start that never became ready failed, whatever the app does now
-      stop_app(cfg_.stop_signal, "not ready after " + std::to_string(cfg_.start_timeout_ms / 1000) + " s");
+      stop_app(cfg_.stop_signal, "not ready after " + seconds_text(cfg_.start_timeout_ms));
       break;
     case Deadline::kGiveUpOnLeftovers:
       log::error("processes of the app survived " + core::signal_name(cfg_.kill_signal));
