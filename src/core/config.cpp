@@ -1,8 +1,10 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "core/signal_names.hpp"
+#include "core/signal_plan.hpp"
 #include "util/strings.hpp"
 
 namespace sup::core {
@@ -176,6 +178,10 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       const std::string_view to_text = value.substr(colon + 1);
       std::optional<int> to = to_text == "0" ? std::optional<int>(0) : parse_signal(to_text);
       if (!from || !to) return bad_value(option, value, "expected FROM:TO, signals, TO may be 0");
+      const auto& forwarded = forwarded_signals();
+      if (std::find(forwarded.begin(), forwarded.end(), *from) == forwarded.end()) {
+        return bad_value(option, value, signal_name(*from) + " is never forwarded, so cannot be mapped");
+      }
       cfg.signal_map[*from] = *to;
       return {};
     }

@@ -611,6 +611,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{{"--map-signal=NOPE:HUP", "/bin/app"}, {"--map-signal", "NOPE:HUP"}},
         ErrorCase{{"--map-signal=HUP:NOPE", "/bin/app"}, {"--map-signal", "HUP:NOPE"}},
         ErrorCase{{"--map-signal=0:HUP", "/bin/app"}, {"--map-signal", "0:HUP"}},
+        ErrorCase{{"--map-signal=KILL:TERM", "/bin/app"}, {"--map-signal", "KILL:TERM", "never forwarded"}},
+        ErrorCase{{"--map-signal=CHLD:HUP", "/bin/app"}, {"--map-signal", "CHLD:HUP"}},
         // Modes.
         ErrorCase{{"--restart=sometimes", "/bin/app"}, {"--restart", "sometimes"}},
         ErrorCase{{"--restart=", "/bin/app"}, {"--restart"}},
