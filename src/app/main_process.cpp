@@ -1,153 +1,219 @@
-// Following the main process (SPEC 5): reaping, noticing the main process's exit through its
-// pidfd, and electing a successor among the app's processes.
+// The main process (SPEC 5): spawning it, holding its pidfd, noticing its exit, electing a
+// successor, and the app's processes as a whole (leftovers, emptiness).
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 
 #include "app/supervisor.hpp"
 #include "core/main_pid.hpp"
+#include "core/signal_names.hpp"
 #include "os/pidfile.hpp"
 #include "os/proc.hpp"
+#include "os/reaper.hpp"
+#include "os/spawn.hpp"
+#include "os/watch.hpp"
 #include "util/log.hpp"
 
 namespace sup::app {
+namespace {
 
-void Supervisor::reap_children() {
-  const bool debug = log::enabled(log::Level::kDebug);
-  while (auto reaped = os::reap_one()) {
-    if (!main_handled_ && reaped->pid == main_.pid()) {
-      main_status_ = reaped->status;
-    } else if (debug) {
-      log::debug("reaped pid " + std::to_string(reaped->pid) + " (" + core::describe(reaped->status) + ")");
-    }
+std::string processes_text(std::size_t count) {
+  return std::to_string(count) + " process" + (count == 1 ? "" : "es");
+}
+
+// Whether pid, pinned by a pidfd, is still the process the snapshot saw (not one that reused
+// the pid since): its start time must match.
+bool same_process(const std::vector<core::ProcInfo>& snapshot, int pid) {
+  const auto seen = std::find_if(snapshot.begin(), snapshot.end(),
+                                 [&](const core::ProcInfo& p) { return p.pid == pid; });
+  auto pinned = os::Process::adopt(pid);
+  const auto now = os::read_stat(pid);
+  return seen != snapshot.end() && pinned && now && now->start_time == seen->start_time;
+}
+
+}  // namespace
+
+std::optional<core::Event> Supervisor::spawn() {
+  os::SpawnSpec spec;
+  spec.path = settings_.program;
+  spec.argv = settings_.cfg.args;
+  spec.env = app_environment();
+  UniqueFd ready_writer;  // --notify-fd's write end: the app holds its copy once spawned
+  auto channel = readiness_channel(ready_writer);
+  if (!channel) return core::event::SpawnFailed{channel.error().code, channel.error().message};
+  spec.pass_fds = std::move(*channel);
+  spec.credentials = creds_;
+  spec.cgroup_clone_fd = cgroup_->clone_fd();
+  spec.cgroup_join_fd = cgroup_->join_fd();
+
+  auto process = os::spawn(spec);
+  if (!process) {
+    const Error err = std::move(process).error().with("starting " + settings_.program);
+    return core::event::SpawnFailed{err.code, err.message};
   }
-  if (!main_handled_ && main_status_) on_main_exit(main_status_);
-  if (phase_ == Phase::kCleaning) {
-    check_cleaned();
-  } else if (phase_ == Phase::kWaitingForPidfile) {
-    if (auto populated = cgroup_->populated(); populated && !*populated) {
-      pidfile_watch_.reset();
-      app_ended();
-    }
+  const int pid = process->pid();
+  set_main(std::move(*process));
+  if (exe_.empty()) {
+    exe_ = os::read_exe(pid);
+    if (exe_.empty()) exe_ = settings_.program;  // it already exited; the resolved path will do
   }
+  return core::event::Spawned{pid};
+}
+
+// pid was found to be a process of the app a moment ago (elect, accept_main_pid), with nothing
+// reaped since: if it is gone now, it exited, and that exit is the main process's.
+std::optional<core::Event> Supervisor::follow(int pid) {
+  if (main_ && main_.pid() == pid) return std::nullopt;
+  auto process = os::Process::adopt(pid);
+  if (!process) {
+    log::debug(process.error().message);
+    set_main({});
+    return core::event::MainExited{std::nullopt, 0};
+  }
+  set_main(std::move(*process));
+  return std::nullopt;
+}
+
+// The one place the current main process changes.
+void Supervisor::set_main(os::Process process) {
+  if (main_) loop_->remove(main_.fd());
+  main_ = std::move(process);
+  if (!main_) return;
+  if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) log::error(r.error().message);
 }
 
 void Supervisor::on_main_pidfd() {
-  if (main_handled_ || !os::has_exited(main_)) return;  // a stale event of an earlier main
-  const pid_t exited = main_.pid();
+  if (!main_ || !os::has_exited(main_)) return;  // a stale event of an earlier main
+  const int exited = main_.pid();
   reap_children();
-  if (main_handled_ || main_.pid() != exited) return;  // the reaper dealt with it
+  if (!main_ || main_.pid() != exited) return;  // the reaper dealt with it
   // nullopt: not our child (a successor named by a hint whose parent still lives), whose
   // status is not ours to know.
-  on_main_exit(main_.reap_exited());
+  main_exited(main_.reap_exited());
 }
 
-void Supervisor::on_main_exit(std::optional<core::ExitStatus> status) {
-  main_handled_ = true;
-  hung_ = false;  // whatever hung is gone: systemd's keep-alives resume during the backoff
-  loop_->remove(main_.fd());
-  watchdog_timer_->disarm();
-  if (deadline_ == Deadline::kStartTimeout) arm(Deadline::kNone, 0);
-  const std::string who = "pid " + std::to_string(main_.pid());
-  if (status) {
-    std::string text = who + " " + core::describe(*status);
-    const int oom = cgroup_->oom_kills();
-    if (oom > oom_kills_seen_) {
-      oom_kills_seen_ = oom;
-      text += " (out of memory)";
-    }
-    log::info(text);
-    last_status_ = *status;
-  } else {
-    log::info(who + " exited (not our child: status unknown)");
-    last_status_ = core::ExitStatus::exited(0);
-  }
-
-  if (stop_requested_) {
-    app_ended();
-    return;
-  }
-  if (elect_successor()) return;
-  if (!cfg_.main_pidfile.empty()) {
-    // A launcher often exits before its daemon has written the pid file (SPEC 5, rule 4).
-    if (auto populated = cgroup_->populated(); populated && *populated) {
-      auto watch = os::watch_pidfile(cfg_.main_pidfile);
-      if (watch) {
-        pidfile_watch_ = std::move(*watch);
-        if (loop_->add(pidfile_watch_.get(), kPidfileWatch)) {
-          phase_ = Phase::kWaitingForPidfile;
-          arm(Deadline::kPidfileWait, os::monotonic_ms() + cfg_.stop_timeout_ms);
-          log::debug("waiting for " + cfg_.main_pidfile);
-          elect_successor();  // it may have been written before the watch existed
-          return;
-        }
-      }
-      log::error("cannot watch " + cfg_.main_pidfile);
+void Supervisor::reap_children() {
+  const bool debug = log::enabled(log::Level::kDebug);
+  std::optional<core::ExitStatus> main_status;
+  while (auto reaped = os::reap_one()) {
+    if (main_ && reaped->pid == main_.pid()) {
+      main_status = reaped->status;
+    } else if (debug) {
+      log::debug("reaped pid " + std::to_string(reaped->pid) + " (" +
+                 core::describe(reaped->status) + ")");
     }
   }
-  app_ended();
+  if (main_status) main_exited(main_status);
+  check_emptied();
 }
 
-bool Supervisor::elect_successor() {
+void Supervisor::main_exited(std::optional<core::ExitStatus> status) {
+  set_main({});
+  feed(core::event::MainExited{status, cgroup_->oom_kills()});
+}
+
+void Supervisor::check_emptied() {
+  if (core::awaits_empty(machine_) && app_empty()) feed(core::event::AppEmpty{});
+}
+
+bool Supervisor::app_empty() const {
+  auto populated = cgroup_->populated();
+  if (!populated) {
+    log::error("checking for processes of the app: " + populated.error().message);
+    return true;  // nothing to wait for that can be seen
+  }
+  return !*populated;
+}
+
+bool Supervisor::in_app(int pid) const {
+  if (main_ && pid == main_.pid()) return true;
+  if (pid == ::getpid()) return false;
+  auto pids = cgroup_->pids();
+  return pids && std::find(pids->begin(), pids->end(), pid) != pids->end();
+}
+
+std::optional<core::Event> Supervisor::stop_leftovers(int sig) {
+  auto pids = cgroup_->pids();
+  const std::size_t count = pids ? pids->size() : 0;
+  if (count == 0) {
+    if (app_empty()) return core::event::AppEmpty{};
+    return std::nullopt;
+  }
+  log::info("killing " + std::to_string(count) + " leftover process" + (count == 1 ? "" : "es"));
+  for (int s : {sig, SIGCONT}) {
+    if (auto r = cgroup_->kill_all(s); !r) log::error(r.error().message);
+  }
+  return std::nullopt;
+}
+
+void Supervisor::kill_all(int sig) {
+  auto pids = cgroup_->pids();
+  log::info("timeout: sending " + core::signal_name(sig) + " to " +
+            processes_text(pids ? pids->size() : 0));
+  if (auto r = cgroup_->kill_all(sig); !r) log::error(r.error().message);
+  if (!main_) return;
+  if (auto r = main_.signal(sig); !r) log::error(r.error().message);
+}
+
+std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor& request) {
+  const std::string& hint_file = settings_.cfg.main_pidfile;
   auto pids = cgroup_->pids();
   if (!pids) {
     log::error("listing the app's processes: " + pids.error().message);
-    return false;
+    return core::event::NoSuccessor{};
   }
   core::ElectionInput in;
   in.app = os::snapshot(*pids);
   // The old main may linger as a zombie or a dying process for a moment: never its own heir.
-  std::erase_if(in.app, [&](const core::ProcInfo& p) { return p.pid == main_.pid(); });
+  std::erase_if(in.app, [&](const core::ProcInfo& p) { return p.pid == request.exited; });
   in.self = ::getpid();
   in.exe = exe_;
-  if (!cfg_.main_pidfile.empty()) {
+  if (!hint_file.empty()) {
     // A pid file naming a process that is simply gone is stale (the daemon that crashed
     // wrote it), not suspicious: only a live outsider is worth an error line.
-    if (auto contents = os::read_pidfile(cfg_.main_pidfile)) {
-      if (os::is_running(contents->pid)) {
-        in.pidfile_pid = contents->pid;
+    if (auto pid = os::read_pidfile(hint_file)) {
+      if (os::is_running(*pid)) {
+        in.pidfile_pid = *pid;
       } else {
-        log::debug(cfg_.main_pidfile + " names pid " + std::to_string(contents->pid) + ", which is gone");
+        log::debug(hint_file + " names pid " + std::to_string(*pid) + ", which is gone");
       }
     }
   }
-  in.predecessors = predecessors_;
-  in.main_crashed = last_status_.is_signal();
+  in.predecessors = request.predecessors;
+  in.main_crashed = request.main_crashed;
   const core::Election e = core::elect_main_pid(in);
   for (const auto& refused : e.refused) log::error("ignoring " + refused);
+  if (e.kind == core::Election::Kind::kElected && same_process(in.app, e.pid)) {
+    return core::event::SuccessorFound{e.pid, e.source};
+  }
   if (e.kind == core::Election::Kind::kAmbiguous) {
     std::string list;
     for (int pid : e.candidates) list += " " + std::to_string(pid);
     log::info("no successor: several candidates (pids" + list + ")");
-    return false;
   }
-  if (e.kind != core::Election::Kind::kElected) return false;
 
-  auto process = os::Process::adopt(e.pid);
-  // The pid could have been recycled between the snapshot and pidfd_open: the start time
-  // read again through the now-pinned pid must match.
-  const auto it = std::find_if(in.app.begin(), in.app.end(),
-                               [&](const core::ProcInfo& p) { return p.pid == e.pid; });
-  const auto again = os::read_stat(e.pid);
-  if (!process || !again || again->start_time != it->start_time) return false;
-
-  const char* why = e.source == "child"         ? "successor"
-                    : e.source == "predecessor" ? "rolled back"
-                                                : e.source.c_str();
-  log::info("main pid " + std::to_string(main_.pid()) + " -> " + std::to_string(e.pid) + " (" + why + ")");
-  main_ = std::move(*process);
-  main_handled_ = false;
-  main_status_.reset();
-  if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) log::error(r.error().message);
-  if (phase_ == Phase::kWaitingForPidfile) {
-    loop_->remove(pidfile_watch_.get());
-    pidfile_watch_.reset();
-    arm(Deadline::kNone, 0);
+  core::event::NoSuccessor none{!app_empty(), false};
+  if (!request.may_wait || !none.app_populated) return none;
+  // A launcher often exits before its daemon has written the pid file (SPEC 5, rule 4).
+  auto watch = os::watch_directory_of(hint_file);
+  if (!watch) {
+    log::error("cannot watch " + hint_file + ": " + watch.error().message);
+    return none;
   }
-  phase_ = Phase::kRunning;
-  systemd_.send("STATUS=running pid " + std::to_string(main_.pid()));
-  // A successor that already died is handled by the pidfd event it triggers at once.
-  return true;
+  if (auto r = loop_->add(watch->get(), kPidfileWatch); !r) {
+    log::error("cannot watch " + hint_file + ": " + r.error().message);
+    return none;
+  }
+  pidfile_watch_ = std::move(*watch);
+  none.watching = true;
+  return none;
+}
+
+void Supervisor::unwatch_pidfile() {
+  if (!pidfile_watch_) return;
+  loop_->remove(pidfile_watch_.get());
+  pidfile_watch_.reset();
 }
 
 }  // namespace sup::app

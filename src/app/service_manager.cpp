@@ -33,9 +33,9 @@ ServiceManager ServiceManager::from_environment() {
   return sm;
 }
 
-void ServiceManager::send(std::string_view message) const {
+void ServiceManager::send(const core::NotifyMessage& message) const {
   if (socket_.empty()) return;
-  if (auto r = os::notify_systemd(socket_, message); !r) {
+  if (auto r = os::notify_systemd(socket_, core::format_notify(message)); !r) {
     log::debug("notifying the service manager: " + r.error().message);
   }
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/notify_message.hpp"
+
 namespace sup::app {
 
 class ServiceManager {
@@ -20,7 +22,7 @@ class ServiceManager {
   std::int64_t keepalive_interval_ms() const { return keepalive_ms_; }
 
   // Sends one datagram; a failure is logged at debug level, never fatal (systemd may be gone).
-  void send(std::string_view message) const;
+  void send(const core::NotifyMessage& message) const;
 
  private:
   std::string socket_;

@@ -1,6 +1,12 @@
-// The imperative shell: owns the kernel handles, runs the one epoll loop over the signalfd,
-// the main process's pidfd, a timerfd, cgroup events and the -P pidfile watch, and carries out
-// what the pure core decides (restart policy, successor election, signal plan).
+// The imperative shell around core/lifecycle: it owns the kernel handles, turns ready fds into
+// lifecycle events, and carries out the actions the lifecycle returns. It holds no lifecycle
+// state of its own: the machine does.
+//
+// Errors the shell cannot act on (a signal to a process that may be gone, a kill, a message to
+// systemd) are logged as one line and the loop goes on: every such step has a lifecycle deadline
+// behind it (a process that missed its stop signal is killed when the stop timeout passes). A
+// failure of the loop itself (epoll_wait, the signalfd) blinds the supervisor: it kills the app
+// and exits 125.
 #pragma once
 
 #include <memory>
@@ -9,10 +15,7 @@
 #include <vector>
 
 #include "app/service_manager.hpp"
-#include "core/config.hpp"
-#include "core/notify_message.hpp"
-#include "core/exit_status.hpp"
-#include "core/restart_policy.hpp"
+#include "core/lifecycle.hpp"
 #include "os/cgroup.hpp"
 #include "os/event_loop.hpp"
 #include "os/listen_fds.hpp"
@@ -40,88 +43,56 @@ class Supervisor {
  private:
   // What an epoll event is about.
   enum Token : std::uint64_t {
-    kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch,
-    kNotifySocket, kNotifyFd, kWatchdogTimer, kKeepaliveTimer,
+    kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch, kNotifySocket, kNotifyFd,
   };
-  // What the single timer is armed for.
-  enum class Deadline { kNone, kRestart, kKill, kPidfileWait, kGiveUpOnLeftovers, kStartTimeout };
-  enum class Phase { kStarting, kRunning, kBackoff, kWaitingForPidfile, kCleaning, kDone };
 
   Result<void> set_up();
-  Result<void> start_app();
-  void handle_signal(int sig);
-  void reap_children();
+  Result<void> handle(std::uint64_t token);
+
+  // Steps the machine with event, then with every event its actions answer with.
+  void feed(const core::Event& event);
+  void apply(core::Step step);
+  std::optional<core::Event> perform(const core::Action& action);
+
+  // Spawning and following the main process (main_process.cpp).
+  std::optional<core::Event> spawn();
+  std::optional<core::Event> follow(int pid);
+  std::optional<core::Event> elect(const core::action::ElectSuccessor& request);
+  void set_main(os::Process process);
   void on_main_pidfd();
-  void on_main_exit(std::optional<core::ExitStatus> status);
-  bool elect_successor();
-  void app_ended();
-  void begin_cleaning();
-  void check_cleaned();
-  void on_timer();
-  void on_timer_restart();
-  void request_stop(int forward);
-  void arm(Deadline what, std::int64_t at_ms);
-  void finish(int code);
-  std::vector<std::string> app_environment() const;
+  void reap_children();
+  void main_exited(std::optional<core::ExitStatus> status);
+  std::optional<core::Event> stop_leftovers(int sig);
+  void kill_all(int sig);
+  bool app_empty() const;
+  bool in_app(int pid) const;
+  void check_emptied();
+  void unwatch_pidfile();
 
-  // Readiness, sd_notify and watchdogs (notifications.cpp).
+  // The app's notify socket and --notify-fd (notifications.cpp).
   Result<void> set_up_notifications();
-  Result<void> prepare_readiness_channel(std::vector<std::pair<int, int>>& pass_fds);
-  void after_start();
-  bool notify_readiness() const;
-  void on_ready();
-  void on_notify_socket();
+  Result<std::vector<std::pair<int, int>>> readiness_channel(UniqueFd& writer);
+  std::vector<std::string> app_environment() const;
+  Result<void> on_notify_socket();
   void on_notify_fd();
-  void apply_notification(const core::NotifyMessage& msg, pid_t sender);
-  bool sender_in_app(pid_t pid) const;
-  void switch_main(pid_t pid);
-  void on_app_watchdog();
-  void on_keepalive();
-  void stop_app(int sig, const std::string& why);
+  bool accept_main_pid(int pid) const;
 
-  core::Config cfg_;
-  std::string program_;
-  std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
+  core::Settings settings_;
   os::Credentials creds_;
+  std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
+  core::Machine machine_;
 
   std::optional<os::EventLoop> loop_;
   std::optional<os::SignalFd> signals_;
-  std::optional<os::Timer> timer_;
+  std::optional<os::Timer> timer_;  // the machine's one deadline
   std::unique_ptr<os::AppCgroup> cgroup_;
-  UniqueFd pidfile_watch_;  // inotify on the -P file's directory, while waiting for it
-  UniqueFd ready_fd_;
-  bool pidfile_written_ = false;
-
-  Phase phase_ = Phase::kStarting;
-  Deadline deadline_ = Deadline::kNone;
-  os::Process main_;
-  bool main_handled_ = true;                 // the current main's exit was dealt with
-  std::optional<core::ExitStatus> main_status_;  // collected by the reaper
-  core::ExitStatus last_status_;
-  std::vector<int> predecessors_;
-  int oom_kills_seen_ = 0;
-
-  core::RestartHistory history_;
-  int restarts_ = 0;
-  std::int64_t run_started_ms_ = 0;
-  bool spawn_failed_ = false;
-  bool stop_requested_ = false;
-  bool pending_restart_ = false;
-  std::int64_t restart_delay_ms_ = 0;
-  std::int64_t kill_at_ms_ = 0;
-  std::optional<int> exit_code_;
-
+  os::Process main_;         // the current main process, while it lives
+  UniqueFd pidfile_watch_;   // inotify on the -P file's directory, while waiting for it
   ServiceManager systemd_;
   std::optional<os::NotifySocket> notify_socket_;
   os::ListenFds listen_;
-  std::optional<os::Timer> watchdog_timer_;   // the app's --watchdog deadline
-  std::optional<os::Timer> keepalive_timer_;  // our WATCHDOG=1 to systemd
-  UniqueFd notify_fd_;                        // --notify-fd: read end for this incarnation
-  UniqueFd notify_fd_writer_;                 // its write end, until the app holds it
-  bool ready_ = false;                        // this incarnation is ready
-  bool ready_sent_ = false;                   // READY=1 went up to systemd
-  bool reloading_ = false;                    // the app said RELOADING=1: relay its READY=1
-  bool hung_ = false;                         // the app missed its watchdog deadline
+  UniqueFd notify_fd_;       // --notify-fd: read end for the current incarnation
+  bool pidfile_written_ = false;
 };
 
 }  // namespace sup::app

@@ -1,5 +1,7 @@
 #include "core/exit_status.hpp"
 
+#include <cerrno>
+
 #include "core/signal_names.hpp"
 
 namespace sup::core {
@@ -28,6 +30,16 @@ std::string describe(const ExitStatus& status) {
   std::string text = "killed by " + signal_name(status.value);
   if (status.core_dumped) text += " (core dumped)";
   return text;
+}
+
+int spawn_exit_code(int error) {
+  switch (error) {
+    case ENOENT: return kExitNotFound;
+    case EACCES: case ENOEXEC: case EISDIR: case ETXTBSY: case ELOOP: case ENAMETOOLONG:
+    case ENOTDIR: case EPERM: case EINVAL: case E2BIG: case ELIBBAD:
+      return kExitNotExecutable;
+    default: return kExitFailure;
+  }
 }
 
 }  // namespace sup::core

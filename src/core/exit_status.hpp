@@ -32,4 +32,8 @@ inline constexpr int kExitFailure = 125;
 inline constexpr int kExitNotExecutable = 126;
 inline constexpr int kExitNotFound = 127;
 
+// The status of a start that failed with errno `error`: a program that cannot be run is 126,
+// a missing one 127; a failure of the supervisor itself (no memory, no more processes) 125.
+int spawn_exit_code(int error);
+
 }  // namespace sup::core

@@ -41,8 +41,6 @@ Election elect_main_pid(const ElectionInput& in) {
   Election result;
   if (try_hint(in.pidfile_pid, "pidfile")) {
     result = elected(*in.pidfile_pid, "pidfile");
-  } else if (try_hint(in.notify_pid, "MAINPID")) {
-    result = elected(*in.notify_pid, "MAINPID");
   } else {
     auto alive = std::find_if(in.predecessors.rbegin(), in.predecessors.rend(),
                               [&](int pid) { return suitable_main_pid(in, pid); });

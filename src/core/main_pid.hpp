@@ -22,7 +22,6 @@ struct ElectionInput {
   int self = 0;                       // the supervisor
   std::string exe;                    // the program's executable, " (deleted)" stripped
   std::optional<int> pidfile_pid;     // from --main-pidfile
-  std::optional<int> notify_pid;      // from MAINPID=
   std::vector<int> predecessors;      // earlier main processes, oldest first, maybe still alive
   // The main process was killed by a signal: a crash, not a hand-over. Its children are then
   // orphans (an nginx master's workers run the same executable), never heirs; only a hint or
@@ -34,16 +33,17 @@ struct Election {
   enum class Kind { kElected, kAmbiguous, kNone };
   Kind kind = Kind::kNone;
   int pid = 0;
-  std::string source;            // "pidfile", "MAINPID", "predecessor", "child"
+  std::string source;            // "pidfile", "predecessor", "child"
   std::vector<int> candidates;   // for kAmbiguous
   std::vector<std::string> refused;  // hints that named a process outside the app, for the log
 };
 
 // Whether pid may be a main process: a live, non-zombie process of the app, not the
-// supervisor and not PID 1.
+// supervisor and not PID 1. The one rule for every hint: --main-pidfile here, MAINPID= as it
+// arrives (the app then names its main process at once, so it needs no rule at exit).
 bool suitable_main_pid(const ElectionInput& in, int pid);
 
-// Rules in order: the pidfile hint, the MAINPID hint, the most recent predecessor still alive
+// Rules in order: the pidfile hint, the most recent predecessor still alive
 // (a rolled-back upgrade), then (unless the main crashed) the app's direct children of the supervisor running the same
 // executable: one is elected; several are ambiguous (never guessed between).
 Election elect_main_pid(const ElectionInput& in);

@@ -63,14 +63,16 @@ RestartDecision decide_restart(const RestartPolicy& policy, const RestartHistory
   d.history.consecutive += 1;
   d.delay_ms = backoff_delay(d.history.consecutive, policy.delay_limit_ms);
   d.restart_number = total_restarts + 1;
-  if (policy.max_restarts) {
-    d.history.restarts_at.push_back(now_ms + d.delay_ms);
-    // Only the last max_restarts entries can ever matter.
-    while (static_cast<int>(d.history.restarts_at.size()) > *policy.max_restarts) {
-      d.history.restarts_at.pop_front();
-    }
-  }
   return d;
+}
+
+void record_restart(const RestartPolicy& policy, RestartHistory& history, Millis now_ms) {
+  if (!policy.max_restarts) return;
+  history.restarts_at.push_back(now_ms);
+  // Only the last max_restarts entries can ever matter.
+  while (static_cast<int>(history.restarts_at.size()) > *policy.max_restarts) {
+    history.restarts_at.pop_front();
+  }
 }
 
 }  // namespace sup::core

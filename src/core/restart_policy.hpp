@@ -42,7 +42,12 @@ Millis backoff_delay(int consecutive, Millis limit_ms);
 // Whether the policy wants a restart for this status, ignoring backoff and limits.
 bool wants_restart(const RestartPolicy& policy, const ExitStatus& status);
 
+// The decision at the end of a run. The restart it may decide is not in the history yet: it
+// happens later, after the leftovers are gone and the delay has passed.
 RestartDecision decide_restart(const RestartPolicy& policy, const RestartHistory& history,
                                const RunOutcome& run, int total_restarts, Millis now_ms);
+
+// A restart takes place now: it counts for --max-restarts within the window from this moment.
+void record_restart(const RestartPolicy& policy, RestartHistory& history, Millis now_ms);
 
 }  // namespace sup::core

@@ -17,15 +17,6 @@
 namespace sup::os {
 namespace {
 
-// glibc 2.36's headers predate these (Linux 6.5, include/uapi/asm-generic/socket.h and
-// include/linux/socket.h); the values are ABI and the same on every architecture we build for.
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76
-#endif
-#ifndef SCM_PIDFD
-#define SCM_PIDFD 0x04
-#endif
-
 // The kernel's SCM_MAX_FD: no datagram carries more fds than this, so a control buffer of
 // this size receives every one of them and none is silently dropped before we can close it.
 constexpr std::size_t kScmMaxFd = 253;
@@ -70,8 +61,6 @@ Result<UniqueFd> open_receiver(const SocketAddress& address, std::string_view wh
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
     return errno_error("setsockopt(SO_PASSCRED)");
   }
-  // Best effort: kernels before 6.5 answer ENOPROTOOPT and we live with pids alone.
-  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_PASSPIDFD, &on, sizeof on);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address.addr), address.len) != 0) {
     return errno_error("binding " + std::string(what));
   }
@@ -153,7 +142,7 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
   std::string buffer(max_bytes, '\0');
   iovec iov{buffer.data(), buffer.size()};
   constexpr std::size_t kControlSize =
-      CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(int) * kScmMaxFd);
+      CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * kScmMaxFd);
   alignas(cmsghdr) char control[kControlSize];
   msghdr msg{};
   msg.msg_iov = &iov;
@@ -186,16 +175,10 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
         UniqueFd discard(received);
         ++d.fds_closed;
       }
-    } else if (c->cmsg_type == SCM_PIDFD && payload >= sizeof(int)) {
-      int pidfd;
-      std::memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
-      d.pidfd.reset(pidfd);
     } else if (c->cmsg_type == SCM_CREDENTIALS && payload >= sizeof(ucred)) {
       ucred cred{};
       std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
       d.pid = cred.pid;
-      d.uid = cred.uid;
-      d.gid = cred.gid;
     }
   }
   d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;

@@ -22,14 +22,8 @@ struct Datagram {
   bool truncated = false;  // the sender sent more than the buffer holds (MSG_TRUNC): drop it
   // SCM_CREDENTIALS, translated by the kernel into our pid namespace. pid 0 means the kernel
   // could not tell (a sender in a pid namespace we cannot see): treat it as foreign. A sender
-  // with CAP_SYS_ADMIN may claim any pid; without it, the kernel vouches for these values.
+  // with CAP_SYS_ADMIN may claim any pid; without it, the kernel vouches for it.
   pid_t pid = 0;
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-  // SCM_PIDFD (Linux 6.5+): a pidfd for the sender, taken when the datagram was sent, so the
-  // sender can be checked (cgroup membership, liveness) without a pid-reuse race. Empty on
-  // older kernels.
-  UniqueFd pidfd;
   // File descriptors that came along (SCM_RIGHTS, e.g. FDSTORE=1). The supervisor keeps no fd
   // store, so they are closed before receive() returns; this counts them for a debug line.
   std::size_t fds_closed = 0;

@@ -9,19 +9,10 @@
 
 #include "core/proc_parse.hpp"
 #include "os/proc.hpp"
+#include "util/strings.hpp"
 #include "util/unique_fd.hpp"
 
 namespace sup::os {
-namespace {
-
-std::string dir_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-}  // namespace
 
 Result<void> write_pidfile(const std::string& path, pid_t pid) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
@@ -44,10 +35,10 @@ Result<void> write_pidfile(const std::string& path, pid_t pid) {
 
 void remove_pidfile_if_ours(const std::string& path, pid_t pid) {
   auto contents = read_pidfile(path);
-  if (contents && contents->pid == pid) ::unlink(path.c_str());
+  if (contents && *contents == pid) ::unlink(path.c_str());
 }
 
-std::optional<PidfileContents> read_pidfile(const std::string& path) {
+std::optional<pid_t> read_pidfile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd) return std::nullopt;
   struct stat st {};
@@ -55,13 +46,11 @@ std::optional<PidfileContents> read_pidfile(const std::string& path) {
   char buf[64];
   const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
   if (n <= 0) return std::nullopt;
-  auto pid = core::parse_pidfile(std::string_view(buf, static_cast<std::size_t>(n)));
-  if (!pid) return std::nullopt;
-  return PidfileContents{*pid, st.st_uid, (st.st_mode & (S_IWGRP | S_IWOTH)) != 0};
+  return core::parse_pidfile(std::string_view(buf, static_cast<std::size_t>(n)));
 }
 
 Result<void> check_pidfile_free(const std::string& path) {
-  const std::string dir = dir_of(path);
+  const std::string dir = directory_of(path);
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return errno_error("pidfile " + path);
   if (!S_ISDIR(st.st_mode)) return errno_error("pidfile " + path, ENOTDIR);
@@ -72,33 +61,12 @@ Result<void> check_pidfile_free(const std::string& path) {
   ::unlink(probe.c_str());
 
   auto existing = read_pidfile(path);
-  if (existing && existing->pid != ::getpid() && is_same_executable_as_self(existing->pid)) {
+  if (existing && *existing != ::getpid() && is_same_executable_as_self(*existing)) {
     return logic_error("pidfile " + path + ": already in use by running supervisor pid " +
-                       std::to_string(existing->pid));
+                       std::to_string(*existing));
   }
   return {};
 }
 
 }  // namespace sup::os
 
-#include <sys/inotify.h>
-
-namespace sup::os {
-
-Result<UniqueFd> watch_pidfile(const std::string& path) {
-  UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!fd) return errno_error("inotify_init1");
-  if (::inotify_add_watch(fd.get(), dir_of(path).c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
-    return errno_error("watching " + path);
-  }
-  return fd;
-}
-
-void drain_watch(int fd) {
-  alignas(inotify_event) char buf[4096];
-  while (::read(fd, buf, sizeof buf) > 0) {
-  }
-}
-
-}  // namespace sup::os

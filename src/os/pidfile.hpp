@@ -7,7 +7,6 @@
 #include <string>
 
 #include "util/result.hpp"
-#include "util/unique_fd.hpp"
 
 namespace sup::os {
 
@@ -19,12 +18,7 @@ Result<void> write_pidfile(const std::string& path, pid_t pid);
 void remove_pidfile_if_ours(const std::string& path, pid_t pid);
 
 // Reads a pid file without following a symlink. nullopt if it is absent or holds no valid PID.
-struct PidfileContents {
-  pid_t pid = 0;
-  uid_t owner = 0;
-  bool writable_by_others = false;  // group- or world-writable
-};
-std::optional<PidfileContents> read_pidfile(const std::string& path);
+std::optional<pid_t> read_pidfile(const std::string& path);
 
 // Refuses the start when path names a live supervisor other than ourselves (another instance
 // holds it), or when the directory cannot take the file. The error names the path.
@@ -32,12 +26,3 @@ Result<void> check_pidfile_free(const std::string& path);
 
 }  // namespace sup::os
 
-namespace sup::os {
-
-// An inotify fd that becomes readable when a file may have been written or renamed into
-// place in path's directory (the -P file a launcher's daemon writes).
-Result<UniqueFd> watch_pidfile(const std::string& path);
-// Empties the inotify queue after it fired.
-void drain_watch(int fd);
-
-}  // namespace sup::os

@@ -40,24 +40,8 @@ std::optional<core::ExitStatus> Process::reap_exited() const {
 }  // namespace sup::os
 
 #include <poll.h>
-#include <sys/prctl.h>
 
 namespace sup::os {
-
-Result<void> become_subreaper() {
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return errno_error("PR_SET_CHILD_SUBREAPER");
-  return {};
-}
-
-std::optional<Reaped> reap_one() {
-  siginfo_t info{};
-  for (;;) {
-    const int r = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || info.si_pid == 0) return std::nullopt;
-    return Reaped{info.si_pid, core::exit_status_from_siginfo(info.si_code, info.si_status)};
-  }
-}
 
 bool has_exited(const Process& process) {
   pollfd pfd{process.fd(), POLLIN, 0};

@@ -42,18 +42,6 @@ class Process {
 
 namespace sup::os {
 
-// Makes orphaned descendants reparent to us instead of to init (PR_SET_CHILD_SUBREAPER), so a
-// daemonizing app's daemon stays our child and every zombie of the app reaches us.
-Result<void> become_subreaper();
-
-struct Reaped {
-  pid_t pid = 0;
-  core::ExitStatus status;
-};
-// Reaps one exited child of any kind (waitid(P_ALL, WEXITED|WNOHANG)); nullopt when none is
-// left. SIGCHLD coalesces, so callers loop until nullopt.
-std::optional<Reaped> reap_one();
-
 // Whether the process behind a pidfd has exited (a poll with zero timeout).
 bool has_exited(const Process& process);
 

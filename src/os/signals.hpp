@@ -11,11 +11,6 @@
 
 namespace sup::os {
 
-struct ReceivedSignal {
-  int signo = 0;
-  pid_t sender = 0;
-};
-
 class SignalFd {
  public:
   // Blocks the given signals in the calling thread and opens a non-blocking signalfd for them.
@@ -23,7 +18,7 @@ class SignalFd {
 
   int fd() const noexcept { return fd_.get(); }
   // Every pending signal, in arrival order (a signal pending twice arrives once).
-  Result<std::vector<ReceivedSignal>> read_all();
+  Result<std::vector<int>> read_all();
 
  private:
   explicit SignalFd(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -10,7 +10,6 @@ namespace sup::log {
 namespace {
 
 int g_verbosity = static_cast<int>(Level::kInfo);
-int g_pid = 0;
 
 // One write(2) per line, so lines from the supervisor and the app never interleave mid-line.
 void emit(std::string_view prefix_tail, std::string_view text) {
@@ -33,14 +32,13 @@ void emit(std::string_view prefix_tail, std::string_view text) {
 
 void emit_with_pid(std::string_view text) {
   char prefix[32];
-  const int n = std::snprintf(prefix, sizeof prefix, "[%d]: ", g_pid != 0 ? g_pid : ::getpid());
+  const int n = std::snprintf(prefix, sizeof prefix, "[%d]: ", ::getpid());
   emit(std::string_view(prefix, static_cast<std::size_t>(n)), text);
 }
 
 }  // namespace
 
 void set_verbosity(int level) { g_verbosity = level; }
-void set_pid(int pid) { g_pid = pid; }
 
 bool enabled(Level level) { return g_verbosity >= static_cast<int>(level); }
 

@@ -10,7 +10,6 @@ enum class Level { kError = 0, kInfo = 1, kDebug = 2 };
 
 // -q lowers the level to errors only, -qq silences everything (level -1).
 void set_verbosity(int level);
-void set_pid(int pid);  // the PID shown in the prefix; changes after --fork
 
 bool enabled(Level level);
 

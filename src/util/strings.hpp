@@ -23,4 +23,8 @@ std::vector<std::string_view> split(std::string_view text, char sep);
 
 bool starts_with(std::string_view text, std::string_view prefix);
 
+// The directory part of a path, as dirname(1) has it for the paths we meet: "." for a bare
+// name, "/" for a file in the root.
+std::string directory_of(const std::string& path);
+
 }  // namespace sup

@@ -114,7 +114,7 @@ TEST(NotifySocket, DatagramFromAForkedChildCarriesItsPid) {
     ::close(go[1]);
     auto r = notify_systemd(sock->address(), "READY=1\nSTATUS=child here");
     char c;
-    // Stays alive until the parent has checked its pidfd.
+    // Stays alive until the parent has received its datagram.
     [[maybe_unused]] auto n = ::read(go[0], &c, 1);
     _exit(r ? 0 : 1);
   }
@@ -124,22 +124,8 @@ TEST(NotifySocket, DatagramFromAForkedChildCarriesItsPid) {
   EXPECT_EQ(d.bytes, "READY=1\nSTATUS=child here");
   EXPECT_FALSE(d.truncated);
   EXPECT_EQ(d.pid, child);
-  EXPECT_EQ(d.uid, ::getuid());
-  EXPECT_EQ(d.gid, ::getgid());
   EXPECT_EQ(d.fds_closed, 0u);
-  if (d.pidfd) {
-    // SCM_PIDFD (Linux 6.5+): the pidfd names the sender.
-    std::ifstream info("/proc/self/fdinfo/" + std::to_string(d.pidfd.get()));
-    std::string line;
-    bool found = false;
-    while (std::getline(info, line)) {
-      if (line.rfind("Pid:", 0) == 0) {
-        EXPECT_EQ(std::stoi(line.substr(4)), child);
-        found = true;
-      }
-    }
-    EXPECT_TRUE(found);
-  }
+
   ::close(go[1]);
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -238,8 +224,7 @@ TEST(NotifySocket, PassedFdsAreClosedNotLeaked) {
   Datagram d = receive_one(*sock);
   EXPECT_EQ(d.bytes, "FDSTORE=1");
   EXPECT_EQ(d.fds_closed, 3u);
-  // Only the sender's pidfd (if the kernel sends one) may remain open.
-  EXPECT_EQ(count_open_fds(), before + (d.pidfd ? 1 : 0));
+  EXPECT_EQ(count_open_fds(), before);
   // Every copy of the write end is closed, so the read end sees end-of-file, not EAGAIN.
   char buf;
   EXPECT_EQ(::read(read_end.get(), &buf, 1), 0);
@@ -304,7 +289,6 @@ TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
   ASSERT_EQ(code, 3);
   Datagram d = receive_one(*any_user);
   EXPECT_EQ(d.bytes, "READY=1");
-  EXPECT_EQ(d.uid, 65534u);
 }
 
 TEST(NotifySocket, BaseThatCannotHoldTheSocketIsAnError) {

@@ -45,11 +45,10 @@ bool mentions(const std::vector<std::string>& refused, int pid) {
 
 TEST(ElectMainPid, PidfileHintWins) {
   // The pidfile names a grandchild with another exe; a same-exe child and a live predecessor
-  // and a MAINPID hint all exist: the pidfile still wins.
+  // exist: the pidfile still wins.
   auto in = input({proc(200, kSelf, 10), proc(300, 200, 20, "/usr/sbin/worker"),
                    proc(400, kSelf, 5), proc(500, 200, 30)});
   in.pidfile_pid = 300;
-  in.notify_pid = 500;
   in.predecessors = {400};
   const Election e = elect_main_pid(in);
   EXPECT_EQ(e.kind, Kind::kElected);
@@ -58,25 +57,13 @@ TEST(ElectMainPid, PidfileHintWins) {
   EXPECT_TRUE(e.refused.empty());
 }
 
-TEST(ElectMainPid, MainPidHintComesNext) {
-  auto in = input({proc(200, kSelf, 10), proc(300, 200, 20), proc(400, kSelf, 5)});
-  in.notify_pid = 300;
-  in.predecessors = {400};
-  const Election e = elect_main_pid(in);
-  EXPECT_EQ(e.kind, Kind::kElected);
-  EXPECT_EQ(e.pid, 300);
-  EXPECT_EQ(e.source, "MAINPID");
-  EXPECT_TRUE(e.refused.empty());
-}
-
-TEST(ElectMainPid, RefusedPidfileHintFallsBackToMainPid) {
+TEST(ElectMainPid, RefusedPidfileHintFallsBackToTheNextRule) {
   auto in = input({proc(200, kSelf, 10), proc(300, 200, 20)});
   in.pidfile_pid = 4242;  // not a process of the app
-  in.notify_pid = 300;
   const Election e = elect_main_pid(in);
   EXPECT_EQ(e.kind, Kind::kElected);
-  EXPECT_EQ(e.pid, 300);
-  EXPECT_EQ(e.source, "MAINPID");
+  EXPECT_EQ(e.pid, 200);
+  EXPECT_EQ(e.source, "child");
   ASSERT_EQ(e.refused.size(), 1u);
   EXPECT_TRUE(mentions(e.refused, 4242));
   EXPECT_NE(e.refused[0].find("pidfile"), std::string::npos) << e.refused[0];
@@ -112,19 +99,6 @@ TEST_P(ElectBadHint, PidfileHintRefused) {
   EXPECT_EQ(e.source, "child");
 }
 
-TEST_P(ElectBadHint, MainPidHintRefused) {
-  const BadHintCase& tc = GetParam();
-  auto in = bad_hint_input();
-  in.notify_pid = tc.pid;
-  const Election e = elect_main_pid(in);
-  EXPECT_NE(e.pid, tc.pid) << tc.what;
-  ASSERT_EQ(e.refused.size(), 1u) << tc.what;
-  EXPECT_TRUE(mentions(e.refused, tc.pid)) << e.refused[0];
-  EXPECT_NE(e.refused[0].find("MAINPID"), std::string::npos) << e.refused[0];
-  EXPECT_EQ(e.kind, Kind::kElected);
-  EXPECT_EQ(e.pid, 200);
-}
-
 TEST_P(ElectBadHint, NotSuitable) {
   EXPECT_FALSE(suitable_main_pid(bad_hint_input(), GetParam().pid)) << GetParam().what;
 }
@@ -136,18 +110,6 @@ INSTANTIATE_TEST_SUITE_P(All, ElectBadHint,
                                            BadHintCase{"a zombie", 201},
                                            BadHintCase{"zero", 0},
                                            BadHintCase{"negative", -200}));
-
-TEST(ElectMainPid, BothHintsRefusedBothListed) {
-  auto in = input({proc(200, kSelf, 10)});
-  in.pidfile_pid = 777;
-  in.notify_pid = 888;
-  const Election e = elect_main_pid(in);
-  EXPECT_EQ(e.kind, Kind::kElected);
-  EXPECT_EQ(e.pid, 200);
-  EXPECT_EQ(e.refused.size(), 2u);
-  EXPECT_TRUE(mentions(e.refused, 777));
-  EXPECT_TRUE(mentions(e.refused, 888));
-}
 
 TEST(ElectMainPid, RefusedHintWithNothingElseIsNone) {
   auto in = input({});
@@ -230,7 +192,7 @@ TEST(ElectMainPid, PredecessorThatIsTheSupervisorIsIgnored) {
 TEST(ElectMainPid, HintsBeatPredecessors) {
   auto in = input({proc(150, kSelf, 50), proc(300, 150, 60)});
   in.predecessors = {150};
-  in.notify_pid = 300;
+  in.pidfile_pid = 300;
   EXPECT_EQ(elect_main_pid(in).pid, 300);
 }
 

@@ -206,6 +206,7 @@ struct Sim {
       history = d.history;
       total = d.restart_number;
       now += d.delay_ms;
+      record_restart(policy, history, now);
       started = now;
     }
     return d;

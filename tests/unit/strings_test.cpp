@@ -137,5 +137,12 @@ TEST(StartsWith, Table) {
   EXPECT_FALSE(starts_with("", "a"));
 }
 
+TEST(DirectoryOf, Table) {
+  EXPECT_EQ(directory_of("/run/app.pid"), "/run");
+  EXPECT_EQ(directory_of("/app.pid"), "/");
+  EXPECT_EQ(directory_of("app.pid"), ".");
+  EXPECT_EQ(directory_of("run/app/x.pid"), "run/app");
+}
+
 }  // namespace
 }  // namespace sup

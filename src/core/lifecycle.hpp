@@ -1,0 +1,223 @@
+// The app's lifecycle (SPEC 4-7) as one pure state machine, in the manner of s6-supervise: a
+// state that holds only what exists in it, events the shell turns its ready fds into, and the
+// actions the shell carries out. step() decides; it reads no clock and makes no syscall. The
+// shell arms its one timer for deadline() and feeds Tick when it fires.
+//
+// Facts only the OS can establish come back as events in answer to an action: Spawn is answered
+// by Spawned or SpawnFailed, ElectSuccessor by SuccessorFound or NoSuccessor, StopLeftovers (when
+// nothing is left) and the cgroup's own events by AppEmpty, Follow (when the process is already
+// gone) by MainExited.
+//
+// An incarnation of the app is a Generation: the process the supervisor spawned and every main
+// process that succeeded it (fork+exec upgrades, daemons, MAINPID= hand-overs).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/exit_status.hpp"
+#include "core/notify_message.hpp"
+#include "core/restart_policy.hpp"
+
+namespace sup::core {
+
+// What the machine is told once, at start.
+struct Settings {
+  Config cfg;
+  std::string program;               // the resolved path, for "started PROGRAM as pid N"
+  Millis keepalive_interval_ms = 0;  // WATCHDOG=1 up to systemd this often; 0: never
+};
+
+// After the final kill, how long to wait for the app's processes to vanish before giving up.
+inline constexpr Millis kLeftoverGraceMs = 5000;
+
+struct Generation {
+  int number = 0;                 // 1 for the first incarnation, counting every spawn
+  int main = 0;                   // the current main process
+  std::vector<int> predecessors;  // earlier mains still alive after a MAINPID= hand-over
+  Millis healthy_from = 0;        // spawn, or readiness where the app reports it
+  bool ready = false;
+};
+
+namespace state {
+// A Spawn action is out; Spawned or SpawnFailed answers it.
+struct Starting {};
+struct Running {
+  Generation gen;
+  std::optional<Millis> start_deadline;     // --start-timeout, until ready
+  std::optional<Millis> watchdog_deadline;  // --watchdog, moved on by each WATCHDOG=1
+};
+enum class StopReason {
+  kRequested,  // TERM or INT: no restart follows
+  kHung,       // the app missed its --watchdog deadline: SIGABRT, counts as a crash
+  kNotReady,   // not ready within --start-timeout: counts as a failed start
+};
+// The main process was sent a signal and has until kill_at to end.
+struct Stopping {
+  Generation gen;
+  StopReason reason = StopReason::kRequested;
+  Millis kill_at = 0;  // then the kill signal; once killed, the end of the leftover grace
+  bool killed = false;
+};
+// The main process exited; an ElectSuccessor action is out.
+struct Electing {
+  Generation gen;  // gen.main is the process that exited
+  std::optional<Millis> start_deadline;
+  bool failed_start = false;
+};
+// No successor yet, but processes of the app remain and --main-pidfile may still name one.
+struct AwaitingPidfile {
+  Generation gen;
+  std::optional<Millis> start_deadline;
+  Millis until = 0;
+  bool failed_start = false;
+};
+// The app ended: its leftover processes were sent the stop signal; then restart or finish.
+struct Cleaning {
+  struct Restart {
+    Millis delay_ms = 0;
+  };
+  std::optional<Restart> restart;  // nullopt: finish
+  Millis kill_at = 0;              // as in Stopping
+  bool killed = false;
+};
+struct Backoff {
+  Millis until = 0;
+};
+struct Done {
+  int code = 0;
+};
+}  // namespace state
+
+using State = std::variant<state::Starting, state::Running, state::Stopping, state::Electing,
+                           state::AwaitingPidfile, state::Cleaning, state::Backoff, state::Done>;
+
+// What lives across states: the restart policy's memory and what systemd was told.
+struct Memory {
+  RestartHistory history;
+  int restarts = 0;     // restarts so far, for "restart N"
+  int generations = 0;  // incarnations spawned
+  ExitStatus last_status;
+  int oom_kills_seen = 0;
+  bool ready_sent = false;  // READY=1 went up to systemd
+  bool reloading = false;   // the app said RELOADING=1: relay its next READY=1
+  std::optional<Millis> keepalive_at;
+};
+
+struct Machine {
+  State state;
+  Memory memory;
+};
+
+namespace event {
+struct Spawned {
+  int pid = 0;
+};
+struct SpawnFailed {
+  int error = 0;  // errno of the failed step
+  std::string message;
+};
+// The current main process exited; status nullopt when it was not our child.
+struct MainExited {
+  std::optional<ExitStatus> status;
+  int oom_kills = 0;  // the app's OOM kills so far (cgroup memory events), 0 where unknown
+};
+struct SuccessorFound {
+  int pid = 0;
+  std::string source;  // "pidfile", "predecessor", "child"
+};
+struct NoSuccessor {
+  bool app_populated = false;  // processes of the app remain
+  bool watching = false;       // the shell now watches --main-pidfile (it was asked to wait)
+};
+struct PidfileChanged {};
+struct AppEmpty {};  // no process of the app is left
+struct Signal {
+  int signo = 0;
+  bool interactive = false;  // the supervisor is the foreground job of a terminal
+};
+// A datagram from a process of the app. A MAINPID= in it has been checked by the shell with
+// suitable_main_pid (and cleared, with an error line, if unsuitable).
+struct Notified {
+  NotifyMessage message;
+  int sender = 0;
+};
+struct ReadyLine {};  // --notify-fd: the app wrote a newline
+struct Tick {};       // deadline() has come
+}  // namespace event
+
+using Event =
+    std::variant<event::Spawned, event::SpawnFailed, event::MainExited, event::SuccessorFound,
+                 event::NoSuccessor, event::PidfileChanged, event::AppEmpty, event::Signal,
+                 event::Notified, event::ReadyLine, event::Tick>;
+
+enum class LogLevel { kFatal, kError, kInfo, kDebug };
+
+namespace action {
+struct Spawn {};
+// Make pid the main process the shell holds a pidfd for and forwards signals to.
+struct Follow {
+  int pid = 0;
+};
+struct SignalMain {
+  int signo = 0;
+};
+// Every process of the app: signo, then SIGCONT; "killing N leftover processes".
+struct StopLeftovers {
+  int signo = 0;
+};
+// Every process of the app and the main process: signo; "timeout: sending SIG to N processes".
+struct KillAll {
+  int signo = 0;
+};
+struct ElectSuccessor {
+  int exited = 0;  // the main process that exited, never its own heir
+  std::vector<int> predecessors;
+  bool main_crashed = false;
+  bool may_wait = false;  // set up the --main-pidfile watch if no successor is found
+};
+struct UnwatchPidfile {};
+struct TellSystemd {
+  NotifyMessage message;  // sent with format_notify
+};
+struct Log {
+  LogLevel level = LogLevel::kInfo;
+  std::string text;
+};
+struct SuspendSelf {};  // SIGSTOP ourselves, as a shell job does on Ctrl-Z
+struct Exit {
+  int code = 0;
+};
+}  // namespace action
+
+using Action =
+    std::variant<action::Spawn, action::Follow, action::SignalMain, action::StopLeftovers,
+                 action::KillAll, action::ElectSuccessor, action::UnwatchPidfile,
+                 action::TellSystemd, action::Log, action::SuspendSelf, action::Exit>;
+
+struct Step {
+  Machine machine;
+  std::vector<Action> actions;
+};
+
+// The first step: Starting, with a Spawn action.
+Step start(const Settings& settings, Millis now);
+
+// What one event does.
+Step step(const Settings& settings, Machine machine, const Event& event, Millis now);
+
+// When the shell must feed Tick next; nullopt: no deadline.
+std::optional<Millis> deadline(const Machine& machine);
+
+// Whether the shell must report AppEmpty when the app's cgroup empties.
+bool awaits_empty(const Machine& machine);
+
+// Names for messages, tests and the state diagram.
+const char* state_name(const State& state);
+const char* event_name(const Event& event);
+
+}  // namespace sup::core
