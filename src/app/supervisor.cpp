@@ -44,7 +44,9 @@ Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials cr
 Supervisor::~Supervisor() {
   if (cgroup_) {
     // Only reached with the app gone, or after a failure of set-up or of the loop; make sure.
-    if (!app_empty()) kill_all(SIGKILL);
+    if (!app_empty()) {
+      if (auto r = cgroup_->kill_all(SIGKILL); !r) log::error(r.error().message);
+    }
     while (os::reap_one()) {
     }
     if (auto r = cgroup_->remove(); !r) log::error("removing cgroup: " + r.error().message);

@@ -322,6 +322,7 @@ void clean_stale(const std::string& parent_dir, const OpenExisting& open) {
       if (owner && !owner_running(*owner)) stale.emplace_back(e->d_name);
     }
   }
+  // Best effort: what cannot be cleaned now stays stale, and the next start tries again.
   for (const auto& name : stale) {
     auto cg = open(name);
     if (!cg) continue;

@@ -59,6 +59,7 @@ class V1Cgroup final : public AppCgroup {
     const bool frozen = write_text_at(dir_fd_.get(), "freezer.state", "FROZEN") &&
                         wait_until([this] { return freezer_state() == "FROZEN"; }, 1000);
     auto n = signal_listed(list, sig, member, !frozen);
+    // A thaw that fails leaves a cgroup that never empties: the caller's deadline sees to it.
     (void)write_text_at(dir_fd_.get(), "freezer.state", "THAWED");
     return n;
   }
@@ -111,7 +112,7 @@ Result<std::unique_ptr<AppCgroup>> create_v1(const std::string& mountinfo,
       if (::mkdir(dir.c_str(), 0755) == 0) {
         auto cg = open_v1(*h, name);
         if (cg) return cg;
-        (void)::rmdir(dir.c_str());
+        (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error to report is cg's
         h = std::move(cg).error();
       } else {
         h = errno_error("creating " + dir);

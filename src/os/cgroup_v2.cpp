@@ -85,6 +85,7 @@ class V2Cgroup final : public AppCgroup {
     const bool frozen = write_text_at(dir_fd_.get(), "cgroup.freeze", "1") &&
                         wait_until([&] { return frozen_now(); }, 1000);
     auto n = signal_listed(list_fn(), sig, member_fn(), !frozen);
+    // A thaw that fails leaves a cgroup that never empties: the caller's deadline sees to it.
     (void)write_text_at(dir_fd_.get(), "cgroup.freeze", "0");
     return n;
   }
@@ -244,7 +245,7 @@ Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
   }
   auto cg = open_v2(dir, child_path(h->own_path, name));
   if (!cg) {
-    (void)::rmdir(dir.c_str());
+    (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error to report is cg's
     if (leaf) V2Cgroup::leave_leaf(h->own_dir);
     return std::move(cg).error().with("cgroup v2");
   }
