@@ -10,17 +10,11 @@
 #include "os/pidfile.hpp"
 #include "os/reaper.hpp"
 #include "os/watch.hpp"
+#include "util/overloaded.hpp"
 #include "util/log.hpp"
 
 namespace sup::app {
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 void write_log(const core::action::Log& entry) {
   switch (entry.level) {

@@ -4,6 +4,7 @@
 
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
+#include "util/overloaded.hpp"
 
 namespace sup::core {
 namespace {
@@ -11,13 +12,6 @@ namespace {
 // Signals the kernel numbers the same on every Linux architecture we build for; core includes
 // no system header.
 constexpr int kSigAbrt = 6, kSigCont = 18, kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 // "10 s", "0.5 s": a duration given in seconds on the command line, as it was given.
 std::string seconds_text(Millis ms) {
