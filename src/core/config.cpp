@@ -11,12 +11,16 @@ namespace sup::core {
 namespace {
 
 constexpr std::int64_t kMaxDelayLimitSeconds = 31'536'000;  // a year
+constexpr int kSigInt = 2, kSigTerm = 15;
+// More stored fds than this is a mistake, not a configuration (systemd caps FileDescriptorStoreMax
+// at 4096 too).
+constexpr int kMaxFdstore = 4096;
 
 enum class Opt {
   kFork, kPidfile, kMainPidfile, kUser, kGroup, kDelayLimit, kRestartOnError, kRestartOnCrash,
   kSuccess, kQuiet, kVersion, kHelp, kRestart, kHealthyAfter, kMaxRestarts, kNoRestart,
   kStopTimeout, kStopSignal, kKillSignal, kMapSignal, kCgroup, kWatchdog, kReady, kNotifyFd,
-  kStartTimeout, kDebug,
+  kStartTimeout, kDebug, kHotRestart, kFdstoreMax,
 };
 
 struct OptionSpec {
@@ -26,7 +30,7 @@ struct OptionSpec {
   Opt id;
 };
 
-constexpr std::array<OptionSpec, 26> kOptions{{
+constexpr std::array<OptionSpec, 28> kOptions{{
     {'f', "fork", false, Opt::kFork},
     {'p', "pidfile", true, Opt::kPidfile},
     {'P', "main-pidfile", true, Opt::kMainPidfile},
@@ -53,6 +57,8 @@ constexpr std::array<OptionSpec, 26> kOptions{{
     {0, "notify-fd", true, Opt::kNotifyFd},
     {0, "start-timeout", true, Opt::kStartTimeout},
     {0, "debug", false, Opt::kDebug},
+    {0, "hot-restart", true, Opt::kHotRestart},
+    {0, "fdstore-max", true, Opt::kFdstoreMax},
 }};
 
 // The name the user typed, for messages: "-l" or "--delay-limit".
@@ -204,6 +210,24 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       else if (value == "notify") cfg.ready = ReadyMode::kNotify;
       else return bad_value(option, value, "expected exec or notify");
       return {};
+    case Opt::kHotRestart: {
+      auto sig = signal_value(option, value);
+      if (!sig) return std::move(sig).error();
+      const auto& forwarded = forwarded_signals();
+      if (*sig == kSigTerm || *sig == kSigInt ||
+          std::find(forwarded.begin(), forwarded.end(), *sig) == forwarded.end()) {
+        return bad_value(option, value,
+                         "a signal that is forwarded and requests no stop, e.g. HUP or USR2");
+      }
+      cfg.hot_restart_signal = *sig;
+      return {};
+    }
+    case Opt::kFdstoreMax: {
+      auto n = parse_int(value, 0, kMaxFdstore);
+      if (!n) return bad_value(option, value, "expected a number, 0 to " + std::to_string(kMaxFdstore));
+      cfg.fdstore_max = static_cast<int>(*n);
+      return {};
+    }
     case Opt::kNotifyFd: {
       auto fd = parse_int(value, 3, 1024);
       if (!fd) return bad_value(option, value, "expected a file descriptor number, 3 to 1024");
@@ -334,6 +358,8 @@ options:
   --ready=exec|notify        when the app counts as started [exec]
   --notify-fd=N              the app writes a newline to fd N when ready
   --start-timeout=SECONDS    an app not ready by then failed to start
+  --hot-restart=SIGNAL       on SIGNAL, replace the app without downtime
+  --fdstore-max=N            how many fds the app may keep in the supervisor [64]
   --debug                    more messages
 
 exit status:

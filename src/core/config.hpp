@@ -55,6 +55,8 @@ struct Config {
   ReadyMode ready = ReadyMode::kExec;
   int notify_fd = -1;
   std::int64_t start_timeout_ms = 0;
+  int hot_restart_signal = 0;  // --hot-restart: 0 for none
+  int fdstore_max = 64;
 
   std::string program;            // as given; resolved against PATH later
   std::vector<std::string> args;  // argv[0] of the app first

@@ -1,5 +1,6 @@
 #include "core/notify_message.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -58,6 +59,12 @@ void set_first(std::optional<T>& field, T value, std::size_t& ignored) {
 
 }  // namespace
 
+bool fdname_is_valid(std::string_view text) {
+  if (text.empty() || text.size() > 255) return false;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c >= 0x20 && c < 0x7f && c != ':'; });
+}
+
 Result<NotifyMessage> parse_notify(std::string_view datagram) {
   if (datagram.empty()) return Error{EINVAL, "empty notification"};
   if (datagram.size() > kMaxNotifyBytes) {
@@ -108,6 +115,19 @@ Result<NotifyMessage> parse_notify(std::string_view datagram) {
       auto usec = parse_u64(value);
       if (!usec) return malformed(line);
       set_first(m.watchdog_usec, *usec, m.ignored);
+    } else if (key == "MONOTONIC_USEC") {
+      auto usec = parse_u64(value);
+      if (!usec) return malformed(line);
+      set_first(m.monotonic_usec, *usec, m.ignored);
+    } else if (key == "FDSTORE") {
+      set_flag(m.fdstore, value == "1", m.ignored);
+    } else if (key == "FDSTOREREMOVE") {
+      set_flag(m.fdstore_remove, value == "1", m.ignored);
+    } else if (key == "FDPOLL") {
+      set_flag(m.fdpoll_off, value == "0", m.ignored);
+    } else if (key == "FDNAME") {
+      if (!fdname_is_valid(value)) return malformed(line);
+      set_first(m.fdname, std::string(value), m.ignored);
     } else {
       ++m.ignored;
     }
@@ -138,6 +158,7 @@ std::string format_notify(const NotifyMessage& m) {
   if (m.mainpid) line("MAINPID=" + std::to_string(*m.mainpid));
   if (m.ready) line("READY=1");
   if (m.reloading) line("RELOADING=1");
+  if (m.monotonic_usec) line("MONOTONIC_USEC=" + std::to_string(*m.monotonic_usec));
   if (m.stopping) line("STOPPING=1");
   if (m.status) line("STATUS=" + sanitize_status(*m.status));
   if (m.watchdog_ping) line("WATCHDOG=1");
@@ -146,6 +167,10 @@ std::string format_notify(const NotifyMessage& m) {
   if (m.extend_timeout_usec) {
     line("EXTEND_TIMEOUT_USEC=" + std::to_string(*m.extend_timeout_usec));
   }
+  if (m.fdstore) line("FDSTORE=1");
+  if (m.fdstore_remove) line("FDSTOREREMOVE=1");
+  if (m.fdpoll_off) line("FDPOLL=0");
+  if (m.fdname) line("FDNAME=" + *m.fdname);
   return out;
 }
 

@@ -19,6 +19,10 @@ namespace sup::core {
 // above it is dropped whole, never cut.
 inline constexpr std::size_t kMaxNotifyBytes = 4096;
 
+// Whether text may name a passed fd in LISTEN_FDNAMES: 1 to 255 printable ASCII characters,
+// no ':' (the separator). systemd's fdname_is_valid.
+bool fdname_is_valid(std::string_view text);
+
 // One datagram, decoded. Flags are set only by their exact assignment ("READY=1", not
 // "READY=0"); the optionals only when the key is present and well-formed.
 struct NotifyMessage {
@@ -31,8 +35,16 @@ struct NotifyMessage {
   std::optional<int> mainpid;         // MAINPID=N, 1 <= N <= INT32_MAX
   std::optional<std::uint64_t> extend_timeout_usec;  // EXTEND_TIMEOUT_USEC=N
   std::optional<std::uint64_t> watchdog_usec;        // WATCHDOG_USEC=N (0 allowed)
+  std::optional<std::uint64_t> monotonic_usec;       // MONOTONIC_USEC=N, with RELOADING=1
+  // The fd store (SPEC 10): the datagram's fds are to be kept (FDSTORE=1) under FDNAME=, or
+  // the fds stored under FDNAME= dropped (FDSTOREREMOVE=1); FDPOLL=0: never dropped on
+  // POLLHUP/POLLERR. FDNAME= must be a valid name (fdname_is_valid), else the datagram is bad.
+  bool fdstore = false;
+  bool fdstore_remove = false;
+  bool fdpoll_off = false;
+  std::optional<std::string> fdname;
   // Lines that are none of the above and were skipped: other keys (ERRNO=, BUSERROR=,
-  // FDSTORE=1, MONOTONIC_USEC=, …), other values of known flags (READY=0), lines without '='.
+  // FDSTOREREMOVE=0, …), other values of known flags (READY=0), lines without '='.
   // Repeats of a key already seen count here too: the first occurrence wins, as in systemd.
   std::size_t ignored = 0;
 

@@ -20,6 +20,10 @@ SignalPlan plan_signal(const Config& cfg, int sig) {
   const auto& fwd = forwarded_signals();
   if (std::find(fwd.begin(), fwd.end(), sig) == fwd.end()) return {};
   SignalPlan plan;
+  if (sig == cfg.hot_restart_signal) {
+    plan.hot_restart = true;
+    return plan;
+  }
   const auto mapped = cfg.signal_map.find(sig);
   if (mapped != cfg.signal_map.end()) {
     if (mapped->second == 0) return {};  // dropped: neither forwarded nor a stop request

@@ -12,8 +12,9 @@ namespace sup::core {
 const std::vector<int>& forwarded_signals();
 
 struct SignalPlan {
-  int forward = 0;      // signal to send to the main process; 0: none
-  bool stop = false;    // TERM and INT: no restart afterwards, SIGKILL after the timeout
+  int forward = 0;           // signal to send to the main process; 0: none
+  bool stop = false;         // TERM and INT: no restart afterwards, SIGKILL after the timeout
+  bool hot_restart = false;  // --hot-restart's signal: handled, never forwarded
 };
 
 SignalPlan plan_signal(const Config& cfg, int sig);

@@ -751,6 +751,22 @@ TEST(ConfigUsage, DocumentedDefaultsAreTheRealDefaults) {
   EXPECT_EQ(c.cgroup, CgroupMode::kAuto);
   ASSERT_NE(usage_line("--ready").find("[exec]"), std::string::npos);
   EXPECT_EQ(c.ready, ReadyMode::kExec);
+  ASSERT_NE(usage_line("--fdstore-max").find("[64]"), std::string::npos);
+  EXPECT_EQ(c.fdstore_max, 64);
+  EXPECT_EQ(c.hot_restart_signal, 0);
+}
+
+TEST(Config, HotRestartAndFdstoreMax) {
+  const Config c = ok({"--hot-restart=HUP", "--fdstore-max=0", "/bin/app"});
+  EXPECT_EQ(c.hot_restart_signal, SIGHUP);
+  EXPECT_EQ(c.fdstore_max, 0);
+  EXPECT_EQ(ok({"--hot-restart", "12", "/bin/app"}).hot_restart_signal, SIGUSR2);
+  EXPECT_EQ(ok({"--fdstore-max=4096", "/bin/app"}).fdstore_max, 4096);
+  for (const char* bad : {"--fdstore-max=-1", "--fdstore-max=4097", "--fdstore-max=x"}) {
+    auto r = parse({bad, "/bin/app"});
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("--fdstore-max"), std::string::npos);
+  }
 }
 
 TEST(ConfigUsage, ExitStatusesDocumented) {

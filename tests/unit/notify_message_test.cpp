@@ -152,9 +152,29 @@ TEST(ParseNotify, BlankLinesAndTrailingNewlineAreSkipped) {
 // --- what is ignored, not refused ------------------------------------------------------
 
 TEST(ParseNotify, UnknownKeysAreCounted) {
-  auto m = parse_ok("ERRNO=2\nBUSERROR=org.x.Y\nFDSTORE=1\nFDNAME=sock\nMONOTONIC_USEC=5\nX=");
-  EXPECT_EQ(m.ignored, 6u);
-  EXPECT_EQ(m, only_ignored(6));
+  auto m = parse_ok("ERRNO=2\nBUSERROR=org.x.Y\nFDSTOREREMOVE=0\nX=");
+  EXPECT_EQ(m.ignored, 4u);
+  EXPECT_EQ(m, only_ignored(4));
+}
+
+TEST(ParseNotify, FdStoreFields) {
+  auto m = parse_ok("FDSTORE=1\nFDNAME=state\nFDPOLL=0\nMONOTONIC_USEC=5");
+  EXPECT_TRUE(m.fdstore);
+  EXPECT_TRUE(m.fdpoll_off);
+  EXPECT_FALSE(m.fdstore_remove);
+  EXPECT_EQ(m.fdname, "state");
+  EXPECT_EQ(m.monotonic_usec, 5u);
+  EXPECT_EQ(m.ignored, 0u);
+  EXPECT_TRUE(parse_ok("FDSTOREREMOVE=1\nFDNAME=state").fdstore_remove);
+  EXPECT_EQ(parse_ok("FDPOLL=1").ignored, 1u);
+}
+
+TEST(ParseNotify, BadFdNameRefusesTheDatagram) {
+  for (const char* bad : {"FDNAME=", "FDNAME=a:b", "FDNAME=tab\there"}) {
+    EXPECT_FALSE(parse_notify(std::string("FDSTORE=1\n") + bad)) << bad;
+  }
+  EXPECT_FALSE(parse_notify("FDSTORE=1\nFDNAME=" + std::string(256, 'x')));
+  EXPECT_TRUE(parse_notify("FDSTORE=1\nFDNAME=" + std::string(255, 'x')));
 }
 
 TEST(ParseNotify, OtherValuesOfFlagsAreIgnored) {

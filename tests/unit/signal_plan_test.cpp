@@ -172,5 +172,26 @@ TEST(SignalPlan, ViaParseCli) {
   EXPECT_EQ(plan_signal(*cfg, SIGUSR2).forward, SIGUSR2);
 }
 
+TEST(SignalPlan, HotRestartSignalIsHandledNeverForwarded) {
+  const std::string_view args[] = {"--hot-restart=USR2", "--map-signal=USR2:HUP", "--", "/app"};
+  auto cfg = parse_cli(args);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  const SignalPlan plan = plan_signal(*cfg, SIGUSR2);
+  EXPECT_TRUE(plan.hot_restart);
+  EXPECT_EQ(plan.forward, 0);
+  EXPECT_FALSE(plan.stop);
+  EXPECT_FALSE(plan_signal(*cfg, SIGHUP).hot_restart);
+}
+
+TEST(SignalPlan, HotRestartSignalMustBeForwardedAndNoStop) {
+  for (const char* bad : {"--hot-restart=TERM", "--hot-restart=INT", "--hot-restart=KILL",
+                          "--hot-restart=CHLD", "--hot-restart=SEGV", "--hot-restart=nope"}) {
+    const std::string_view args[] = {bad, "--", "/app"};
+    auto cfg = parse_cli(args);
+    ASSERT_FALSE(cfg.has_value()) << bad;
+    EXPECT_NE(cfg.error().message.find("--hot-restart"), std::string::npos) << cfg.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sup::core
