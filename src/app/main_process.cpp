@@ -1,5 +1,6 @@
-// The main process (SPEC 5): spawning it, holding its pidfd, noticing its exit, electing a
-// successor, and the app's processes as a whole (leftovers, emptiness).
+// Generations of the app (SPEC 5, 10): spawning one, holding its main process's pidfd, noticing
+// that process's exit, electing a successor, and the app's processes as a whole (leftovers,
+// emptiness). With --hot-restart each generation has a cgroup of its own below the app's.
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,10 +19,6 @@
 namespace sup::app {
 namespace {
 
-std::string processes_text(std::size_t count) {
-  return std::to_string(count) + " process" + (count == 1 ? "" : "es");
-}
-
 // Whether pid, pinned by a pidfd, is still the process the snapshot saw (not one that reused
 // the pid since): its start time must match.
 bool same_process(const std::vector<core::ProcInfo>& snapshot, int pid) {
@@ -34,26 +31,43 @@ bool same_process(const std::vector<core::ProcInfo>& snapshot, int pid) {
 
 }  // namespace
 
-std::optional<core::Event> Supervisor::spawn() {
+std::optional<core::Event> Supervisor::spawn(int generation) {
+  // Generations that neither live nor retire are over: their handles go.
+  const auto live = core::live_generations(machine_);
+  std::vector<int> over;
+  for (const auto& [number, incarnation] : generations_) {
+    const bool retiring = std::any_of(machine_.memory.retiring.begin(),
+                                      machine_.memory.retiring.end(),
+                                      [&](const core::Retiring& r) { return r.generation == number; });
+    if (!retiring && std::find(live.begin(), live.end(), number) == live.end()) {
+      over.push_back(number);
+    }
+  }
+  for (int number : over) forget_generation(number);
+  if (auto r = add_generation(generation); !r) {
+    return core::event::SpawnFailed{r.error().code, r.error().message};
+  }
   os::SpawnSpec spec;
   spec.path = settings_.program;
   spec.argv = settings_.cfg.args;
   spec.env = app_environment();
   UniqueFd ready_writer;  // --notify-fd's write end: the app holds its copy once spawned
-  auto channel = readiness_channel(ready_writer);
+  auto channel = readiness_channel(generation, ready_writer);
   if (!channel) return core::event::SpawnFailed{channel.error().code, channel.error().message};
   spec.pass_fds = std::move(*channel);
   spec.credentials = creds_;
-  spec.cgroup_clone_fd = cgroup_->clone_fd();
-  spec.cgroup_join_fd = cgroup_->join_fd();
+  const os::AppCgroup& cgroup = cgroup_of(generation);
+  spec.cgroup_clone_fd = cgroup.clone_fd();
+  spec.cgroup_join_fd = cgroup.join_fd();
 
   auto process = os::spawn(spec);
   if (!process) {
+    forget_generation(generation);
     const Error err = std::move(process).error().with("starting " + settings_.program);
     return core::event::SpawnFailed{err.code, err.message};
   }
   const int pid = process->pid();
-  set_main(std::move(*process));
+  set_main(generation, std::move(*process));
   if (exe_.empty()) {
     exe_ = os::read_exe(pid);
     if (exe_.empty()) exe_ = settings_.program;  // it already exited; the resolved path will do
@@ -61,64 +75,117 @@ std::optional<core::Event> Supervisor::spawn() {
   return core::event::Spawned{pid};
 }
 
+// A generation's handles; with --hot-restart (and a cgroup to tell generations apart with),
+// its own cgroup below the app's.
+Result<void> Supervisor::add_generation(int generation) {
+  Incarnation& incarnation = generations_[generation];
+  if (settings_.cfg.hot_restart_signal == 0 || incarnation.cgroup) return {};
+  auto child = cgroup_->make_child("generation-" + std::to_string(generation));
+  if (!child) return std::move(child).error().with("cgroup of generation " +
+                                                   std::to_string(generation));
+  incarnation.cgroup = std::move(*child);
+  if (!incarnation.cgroup || incarnation.cgroup->events_fd() < 0) return {};
+  return loop_->add(incarnation.cgroup->events_fd(), token(kGenerationEvents, generation));
+}
+
+void Supervisor::forget_generation(int generation) {
+  auto it = generations_.find(generation);
+  if (it == generations_.end()) return;
+  Incarnation& incarnation = it->second;
+  set_main(generation, {});
+  if (incarnation.ready_pipe) loop_->remove(incarnation.ready_pipe.get());
+  if (incarnation.cgroup) {
+    if (incarnation.cgroup->events_fd() >= 0) loop_->remove(incarnation.cgroup->events_fd());
+    if (auto r = incarnation.cgroup->remove(); !r) {
+      log::error("removing cgroup: " + r.error().message);
+    }
+  }
+  generations_.erase(it);
+}
+
 // pid was found to be a process of the app a moment ago (elect, accept_main_pid), with nothing
 // reaped since: if it is gone now, it exited, and that exit is the main process's.
-std::optional<core::Event> Supervisor::follow(int pid) {
-  if (main_ && main_.pid() == pid) return std::nullopt;
+std::optional<core::Event> Supervisor::follow(int generation, int pid) {
+  os::Process& main = generations_[generation].main;
+  if (main && main.pid() == pid) return std::nullopt;
   auto process = os::Process::adopt(pid);
   if (!process) {
     log::debug(process.error().message);
-    set_main({});
-    return core::event::MainExited{std::nullopt, 0};
+    set_main(generation, {});
+    return core::event::MainExited{std::nullopt, 0, generation};
   }
-  set_main(std::move(*process));
+  set_main(generation, std::move(*process));
   return std::nullopt;
 }
 
-// The one place the current main process changes.
-void Supervisor::set_main(os::Process process) {
-  if (main_) loop_->remove(main_.fd());
-  main_ = std::move(process);
-  if (!main_) return;
-  if (auto r = loop_->add(main_.fd(), kMainPidfd); !r) log::error(r.error().message);
+// The one place a generation's main process changes.
+void Supervisor::set_main(int generation, os::Process process) {
+  os::Process& main = generations_[generation].main;
+  if (main) loop_->remove(main.fd());
+  main = std::move(process);
+  if (!main) return;
+  if (auto r = loop_->add(main.fd(), token(kMainPidfd, generation)); !r) {
+    log::error(r.error().message);
+  }
 }
 
-void Supervisor::on_main_pidfd() {
-  if (!main_ || !os::has_exited(main_)) return;  // a stale event of an earlier main
-  const int exited = main_.pid();
+void Supervisor::on_main_pidfd(int generation) {
+  auto it = generations_.find(generation);
+  if (it == generations_.end()) return;
+  const os::Process& main = it->second.main;
+  if (!main || !os::has_exited(main)) return;  // a stale event of an earlier main
+  const int exited = main.pid();
   reap_children();
-  if (!main_ || main_.pid() != exited) return;  // the reaper dealt with it
+  it = generations_.find(generation);
+  if (it == generations_.end() || !it->second.main || it->second.main.pid() != exited) return;
   // nullopt: not our child (a successor named by a hint whose parent still lives), whose
   // status is not ours to know.
-  main_exited(main_.reap_exited());
+  main_exited(generation, it->second.main.reap_exited());
 }
 
 void Supervisor::reap_children() {
   const bool debug = log::enabled(log::Level::kDebug);
-  std::optional<core::ExitStatus> main_status;
+  std::vector<std::pair<int, core::ExitStatus>> mains;
   while (auto reaped = os::reap_one()) {
-    if (main_ && reaped->pid == main_.pid()) {
-      main_status = reaped->status;
+    const auto it = std::find_if(generations_.begin(), generations_.end(), [&](const auto& g) {
+      return g.second.main && g.second.main.pid() == reaped->pid;
+    });
+    if (it != generations_.end()) {
+      mains.emplace_back(it->first, reaped->status);
     } else if (debug) {
       log::debug("reaped pid " + std::to_string(reaped->pid) + " (" +
                  core::describe(reaped->status) + ")");
     }
   }
-  if (main_status) main_exited(main_status);
+  for (const auto& [generation, status] : mains) main_exited(generation, status);
   check_emptied();
 }
 
-void Supervisor::main_exited(std::optional<core::ExitStatus> status) {
-  set_main({});
-  feed(core::event::MainExited{status, cgroup_->oom_kills()});
+void Supervisor::main_exited(int generation, std::optional<core::ExitStatus> status) {
+  set_main(generation, {});
+  feed(core::event::MainExited{status, cgroup_->oom_kills(), generation});
 }
 
+// Reports what emptied: a retiring generation, the whole app.
 void Supervisor::check_emptied() {
-  if (core::awaits_empty(machine_) && app_empty()) feed(core::event::AppEmpty{});
+  for (const auto& retiring : machine_.memory.retiring) {
+    if (empty(retiring.generation)) feed(core::event::GenerationEmpty{retiring.generation});
+  }
+  if (core::awaits_empty(machine_) && empty(0)) feed(core::event::AppEmpty{});
 }
 
-bool Supervisor::app_empty() const {
-  auto populated = cgroup_->populated();
+os::AppCgroup& Supervisor::cgroup_of(int generation) const {
+  const auto it = generations_.find(generation);
+  return it != generations_.end() && it->second.cgroup ? *it->second.cgroup : *cgroup_;
+}
+
+bool Supervisor::empty(int generation) const {
+  const auto it = generations_.find(generation);
+  if (generation != 0 && (it == generations_.end() || !it->second.cgroup)) {
+    // No cgroup of its own: a generation is gone with its main process.
+    return it == generations_.end() || !it->second.main;
+  }
+  auto populated = cgroup_of(generation).populated();
   if (!populated) {
     log::error("checking for processes of the app: " + populated.error().message);
     return true;  // nothing to wait for that can be seen
@@ -126,47 +193,76 @@ bool Supervisor::app_empty() const {
   return !*populated;
 }
 
-bool Supervisor::in_app(int pid) const {
-  if (main_ && pid == main_.pid()) return true;
+bool Supervisor::in_cgroup_of(int generation, int pid) const {
   if (pid == ::getpid()) return false;
-  auto pids = cgroup_->pids();
+  auto pids = cgroup_of(generation).pids();
   return pids && std::find(pids->begin(), pids->end(), pid) != pids->end();
 }
 
-std::optional<core::Event> Supervisor::stop_leftovers(int sig) {
-  auto pids = cgroup_->pids();
-  const std::size_t count = pids ? pids->size() : 0;
-  if (count == 0) {
-    if (app_empty()) return core::event::AppEmpty{};
+void Supervisor::signal_main(int generation, int sig) {
+  const auto it = generations_.find(generation);
+  if (it == generations_.end() || !it->second.main) return;
+  if (auto r = it->second.main.signal(sig); !r) log::error(r.error().message);
+}
+
+std::optional<core::Event> Supervisor::stop_leftovers(int sig, int generation) {
+  const auto it = generations_.find(generation);
+  if (generation != 0 && (it == generations_.end() || !it->second.cgroup)) {
+    // Without a cgroup of its own, only its main process can be told from the others.
+    if (empty(generation)) return core::event::GenerationEmpty{generation};
+    signal_main(generation, sig);
+    signal_main(generation, SIGCONT);
     return std::nullopt;
   }
+  os::AppCgroup& cgroup = cgroup_of(generation);
+  auto pids = cgroup.pids();
+  const std::size_t count = pids ? pids->size() : 0;
+  if (count == 0 && empty(generation)) {
+    if (generation != 0) return core::event::GenerationEmpty{generation};
+    return core::event::AppEmpty{};
+  }
+  if (count == 0) return std::nullopt;
   log::info("killing " + std::to_string(count) + " leftover process" + (count == 1 ? "" : "es"));
   for (int s : {sig, SIGCONT}) {
-    if (auto r = cgroup_->kill_all(s); !r) log::error(r.error().message);
+    if (auto r = cgroup.kill_all(s); !r) log::error(r.error().message);
   }
   return std::nullopt;
 }
 
-void Supervisor::kill_all(int sig) {
-  auto pids = cgroup_->pids();
-  log::info("timeout: sending " + core::signal_name(sig) + " to " +
-            processes_text(pids ? pids->size() : 0));
-  if (auto r = cgroup_->kill_all(sig); !r) log::error(r.error().message);
-  if (!main_) return;
-  if (auto r = main_.signal(sig); !r) log::error(r.error().message);
+void Supervisor::kill_all(int sig, int generation) {
+  const auto it = generations_.find(generation);
+  const bool whole = generation == 0;
+  if (whole || (it != generations_.end() && it->second.cgroup)) {
+    os::AppCgroup& cgroup = cgroup_of(generation);
+    auto pids = cgroup.pids();
+    const std::size_t count = pids ? pids->size() : 0;
+    log::info("timeout: sending " + core::signal_name(sig) + " to " + std::to_string(count) +
+              " process" + (count == 1 ? "" : "es"));
+    if (auto r = cgroup.kill_all(sig); !r) log::error(r.error().message);
+  }
+  for (const auto& [number, incarnation] : generations_) {
+    if (whole || number == generation) signal_main(number, sig);
+  }
 }
 
 std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor& request) {
   const std::string& hint_file = settings_.cfg.main_pidfile;
-  auto pids = cgroup_->pids();
+  const int generation = request.generation;
+  auto pids = cgroup_of(generation).pids();
   if (!pids) {
     log::error("listing the app's processes: " + pids.error().message);
-    return core::event::NoSuccessor{};
+    return core::event::NoSuccessor{false, false, generation};
   }
   core::ElectionInput in;
   in.app = os::snapshot(*pids);
-  // The old main may linger as a zombie or a dying process for a moment: never its own heir.
-  std::erase_if(in.app, [&](const core::ProcInfo& p) { return p.pid == request.exited; });
+  // The old main may linger as a zombie or a dying process for a moment: never its own heir;
+  // nor is the main process of another generation (--cgroup=none cannot tell them apart).
+  std::erase_if(in.app, [&](const core::ProcInfo& p) {
+    if (p.pid == request.exited) return true;
+    return std::any_of(generations_.begin(), generations_.end(), [&](const auto& g) {
+      return g.first != generation && g.second.main && g.second.main.pid() == p.pid;
+    });
+  });
   in.self = ::getpid();
   in.exe = exe_;
   if (!hint_file.empty()) {
@@ -185,7 +281,7 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
   const core::Election e = core::elect_main_pid(in);
   for (const auto& refused : e.refused) log::error("ignoring " + refused);
   if (e.kind == core::Election::Kind::kElected && same_process(in.app, e.pid)) {
-    return core::event::SuccessorFound{e.pid, e.source};
+    return core::event::SuccessorFound{e.pid, e.source, generation};
   }
   if (e.kind == core::Election::Kind::kAmbiguous) {
     std::string list;
@@ -193,7 +289,8 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
     log::info("no successor: several candidates (pids" + list + ")");
   }
 
-  core::event::NoSuccessor none{!app_empty(), false};
+  const bool own = generations_.count(generation) != 0 && generations_[generation].cgroup;
+  core::event::NoSuccessor none{!empty(own ? generation : 0), false, generation};
   if (!request.may_wait || !none.app_populated) return none;
   // A launcher often exits before its daemon has written the pid file (SPEC 5, rule 4).
   auto watch = os::watch_directory_of(hint_file);

@@ -41,28 +41,34 @@ std::vector<std::string> Supervisor::app_environment() const {
   return env;
 }
 
-Result<std::vector<std::pair<int, int>>> Supervisor::readiness_channel(UniqueFd& writer) {
+Result<std::vector<std::pair<int, int>>> Supervisor::readiness_channel(int generation,
+                                                                         UniqueFd& writer) {
   auto pass_fds = os::listen_pass_fds(listen_);
   if (settings_.cfg.notify_fd < 0) return pass_fds;
-  // A fresh pipe per incarnation: leftovers of an earlier one may still hold the old writer.
-  if (notify_fd_) loop_->remove(notify_fd_.get());
+  // A pipe per generation: leftovers of an earlier one may still hold its writer.
+  UniqueFd& reader = generations_[generation].ready_pipe;
   auto pipe = os::make_pipe();
   if (!pipe) return std::move(pipe).error().with("--notify-fd");
-  notify_fd_ = std::move(pipe->read_end);
+  reader = std::move(pipe->read_end);
   writer = std::move(pipe->write_end);
-  if (auto r = loop_->add(notify_fd_.get(), kNotifyFd); !r) return std::move(r).error();
+  if (auto r = loop_->add(reader.get(), token(kNotifyFd, generation)); !r) {
+    return std::move(r).error();
+  }
   pass_fds.emplace_back(writer.get(), settings_.cfg.notify_fd);
   return pass_fds;
 }
 
-void Supervisor::on_notify_fd() {
+void Supervisor::on_notify_fd(int generation) {
+  const auto it = generations_.find(generation);
+  if (it == generations_.end() || !it->second.ready_pipe) return;
+  UniqueFd& reader = it->second.ready_pipe;
   bool newline = false;
-  const bool open = os::drain_pipe(notify_fd_.get(), &newline);
-  if (newline) feed(core::event::ReadyLine{});
+  const bool open = os::drain_pipe(reader.get(), &newline);
   if (!open) {
-    loop_->remove(notify_fd_.get());
-    notify_fd_.reset();
+    loop_->remove(reader.get());
+    reader.reset();
   }
+  if (newline) feed(core::event::ReadyLine{generation});
 }
 
 Result<void> Supervisor::on_notify_socket() {
@@ -76,7 +82,8 @@ Result<void> Supervisor::on_notify_socket() {
       log::debug("dropping an oversized " + from);
       continue;
     }
-    if (dg.pid <= 0 || !in_app(dg.pid)) {
+    const auto generation = dg.pid > 0 ? generation_of(dg.pid) : std::nullopt;
+    if (!generation) {
       log::debug("dropping a " + from + ": not a process of the app");
       continue;
     }
@@ -85,16 +92,42 @@ Result<void> Supervisor::on_notify_socket() {
       log::debug("dropping a " + from + ": " + msg.error().message);
       continue;
     }
-    if (msg->mainpid && !accept_main_pid(*msg->mainpid)) msg->mainpid.reset();
-    feed(core::event::Notified{std::move(*msg), dg.pid});
+    if (msg->mainpid && !accept_main_pid(*generation, *msg->mainpid)) msg->mainpid.reset();
+    feed(core::event::Notified{std::move(*msg), dg.pid, *generation});
   }
 }
 
+// Which live generation pid belongs to: the one whose main process it is, else the one whose
+// cgroup holds it; without cgroups of their own, any process of the app speaks for the one
+// serving.
+std::optional<int> Supervisor::generation_of(int pid) const {
+  const auto live = core::live_generations(machine_);
+  for (int generation : live) {
+    const auto it = generations_.find(generation);
+    if (it != generations_.end() && it->second.main && it->second.main.pid() == pid) {
+      return generation;
+    }
+  }
+  for (int generation : live) {
+    const auto it = generations_.find(generation);
+    if (it != generations_.end() && it->second.cgroup && in_cgroup_of(generation, pid)) {
+      return generation;
+    }
+  }
+  if (live.empty()) return std::nullopt;
+  const auto serving = generations_.find(live.front());
+  if (serving != generations_.end() && !serving->second.cgroup && in_cgroup_of(0, pid)) {
+    return live.front();
+  }
+  return std::nullopt;
+}
+
 // MAINPID= names the main process by the same rule as --main-pidfile (SPEC 5).
-bool Supervisor::accept_main_pid(int pid) const {
-  if (main_ && pid == main_.pid()) return true;
+bool Supervisor::accept_main_pid(int generation, int pid) const {
+  const auto it = generations_.find(generation);
+  if (it != generations_.end() && it->second.main && it->second.main.pid() == pid) return true;
   core::ElectionInput in;
-  if (auto pids = cgroup_->pids()) in.app = os::snapshot(*pids);
+  if (auto pids = cgroup_of(generation).pids()) in.app = os::snapshot(*pids);
   in.self = ::getpid();
   if (core::suitable_main_pid(in, pid)) return true;
   log::error("ignoring MAINPID=" + std::to_string(pid) + ": not a live process of the app");

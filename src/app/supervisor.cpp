@@ -38,11 +38,18 @@ Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials cr
 Supervisor::~Supervisor() {
   if (cgroup_) {
     // Only reached with the app gone, or after a failure of set-up or of the loop; make sure.
-    if (!app_empty()) {
+    if (!empty(0)) {
       if (auto r = cgroup_->kill_all(SIGKILL); !r) log::error(r.error().message);
     }
     while (os::reap_one()) {
     }
+    for (auto& [number, incarnation] : generations_) {
+      if (!incarnation.cgroup) continue;
+      if (auto r = incarnation.cgroup->remove(); !r) {
+        log::error("removing cgroup: " + r.error().message);
+      }
+    }
+    generations_.clear();
     if (auto r = cgroup_->remove(); !r) log::error("removing cgroup: " + r.error().message);
   }
   if (pidfile_written_) os::remove_pidfile_if_ours(settings_.cfg.pidfile, ::getpid());
@@ -50,7 +57,7 @@ Supervisor::~Supervisor() {
 
 Result<void> Supervisor::set_up() {
   std::vector<int> blocked = core::forwarded_signals();
-  blocked.push_back(SIGCHLD);
+  blocked.push_back(SIGCHLD);  // --hot-restart's signal is one of the forwarded ones
   auto signals = os::SignalFd::create(blocked);
   if (!signals) return std::move(signals).error();
   signals_.emplace(std::move(*signals));
@@ -116,7 +123,8 @@ int Supervisor::run(UniqueFd ready_fd) {
 }
 
 Result<void> Supervisor::handle(std::uint64_t token) {
-  switch (token) {
+  const int generation = static_cast<int>(token >> 8);
+  switch (static_cast<Token>(token & 0xff)) {
     case kSignalFd: {
       auto received = signals_->read_all();
       if (!received) return std::move(received).error();
@@ -129,7 +137,7 @@ Result<void> Supervisor::handle(std::uint64_t token) {
       }
       return {};
     }
-    case kMainPidfd: on_main_pidfd(); return {};
+    case kMainPidfd: on_main_pidfd(generation); return {};
     case kTimerFd:
       timer_->acknowledge();
       feed(core::event::Tick{});
@@ -138,14 +146,20 @@ Result<void> Supervisor::handle(std::uint64_t token) {
       cgroup_->drain_events();
       check_emptied();
       return {};
+    case kGenerationEvents:
+      if (auto it = generations_.find(generation); it != generations_.end() && it->second.cgroup) {
+        it->second.cgroup->drain_events();
+      }
+      check_emptied();
+      return {};
     case kPidfileWatch:
       os::drain_watch(pidfile_watch_.get());
       feed(core::event::PidfileChanged{});
       return {};
     case kNotifySocket: return on_notify_socket();
-    case kNotifyFd: on_notify_fd(); return {};
-    default: return {};
+    case kNotifyFd: on_notify_fd(generation); return {};
   }
+  return {};
 }
 
 void Supervisor::feed(const core::Event& event) {
@@ -169,16 +183,19 @@ std::optional<core::Event> Supervisor::perform(const core::Action& action) {
   namespace act = core::action;
   return std::visit(
       Overloaded{
-          [&](const act::Spawn&) { return spawn(); },
-          [&](const act::Follow& a) { return follow(a.pid); },
+          [&](const act::Spawn& a) { return spawn(a.generation); },
+          [&](const act::Follow& a) { return follow(a.generation, a.pid); },
           [&](const act::SignalMain& a) -> std::optional<core::Event> {
-            if (!main_) return std::nullopt;
-            if (auto r = main_.signal(a.signo); !r) log::error(r.error().message);
+            signal_main(a.generation, a.signo);
             return std::nullopt;
           },
-          [&](const act::StopLeftovers& a) { return stop_leftovers(a.signo); },
+          [&](const act::StopLeftovers& a) { return stop_leftovers(a.signo, a.generation); },
           [&](const act::KillAll& a) -> std::optional<core::Event> {
-            kill_all(a.signo);
+            kill_all(a.signo, a.generation);
+            return std::nullopt;
+          },
+          [&](const act::ForgetGeneration& a) -> std::optional<core::Event> {
+            forget_generation(a.generation);
             return std::nullopt;
           },
           [&](const act::ElectSuccessor& a) { return elect(a); },

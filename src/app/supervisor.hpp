@@ -9,6 +9,7 @@
 // and exits 125.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,9 +42,21 @@ class Supervisor {
   int run(UniqueFd ready_fd);
 
  private:
-  // What an epoll event is about.
+  // What an epoll event is about: the low byte; the rest is the generation, for the kinds that
+  // belong to one.
   enum Token : std::uint64_t {
-    kSignalFd = 1, kMainPidfd, kTimerFd, kCgroupEvents, kPidfileWatch, kNotifySocket, kNotifyFd,
+    kSignalFd = 1, kTimerFd, kCgroupEvents, kPidfileWatch, kNotifySocket,
+    kMainPidfd, kNotifyFd, kGenerationEvents,
+  };
+  static std::uint64_t token(Token kind, int generation) {
+    return kind | (static_cast<std::uint64_t>(generation) << 8);
+  }
+
+  // What the shell holds for one generation of the app.
+  struct Incarnation {
+    os::Process main;                       // its main process, while it lives
+    std::unique_ptr<os::AppCgroup> cgroup;  // its own (--hot-restart), or null: the app's
+    UniqueFd ready_pipe;                    // --notify-fd: the read end
   };
 
   Result<void> set_up();
@@ -54,28 +67,33 @@ class Supervisor {
   void apply(core::Step step);
   std::optional<core::Event> perform(const core::Action& action);
 
-  // Spawning and following the main process (main_process.cpp).
-  std::optional<core::Event> spawn();
-  std::optional<core::Event> follow(int pid);
+  // Generations, their main processes and cgroups (main_process.cpp).
+  std::optional<core::Event> spawn(int generation);
+  Result<void> add_generation(int generation);
+  void forget_generation(int generation);
+  std::optional<core::Event> follow(int generation, int pid);
   std::optional<core::Event> elect(const core::action::ElectSuccessor& request);
-  void set_main(os::Process process);
-  void on_main_pidfd();
+  void set_main(int generation, os::Process process);
+  void on_main_pidfd(int generation);
   void reap_children();
-  void main_exited(std::optional<core::ExitStatus> status);
-  std::optional<core::Event> stop_leftovers(int sig);
-  void kill_all(int sig);
-  bool app_empty() const;
-  bool in_app(int pid) const;
+  void main_exited(int generation, std::optional<core::ExitStatus> status);
+  std::optional<core::Event> stop_leftovers(int sig, int generation);
+  void kill_all(int sig, int generation);
+  void signal_main(int generation, int sig);
+  os::AppCgroup& cgroup_of(int generation) const;
+  bool empty(int generation) const;  // 0: the whole app
+  bool in_cgroup_of(int generation, int pid) const;
   void check_emptied();
   void unwatch_pidfile();
 
   // The app's notify socket and --notify-fd (notifications.cpp).
   Result<void> set_up_notifications();
-  Result<std::vector<std::pair<int, int>>> readiness_channel(UniqueFd& writer);
+  Result<std::vector<std::pair<int, int>>> readiness_channel(int generation, UniqueFd& writer);
   std::vector<std::string> app_environment() const;
   Result<void> on_notify_socket();
-  void on_notify_fd();
-  bool accept_main_pid(int pid) const;
+  void on_notify_fd(int generation);
+  std::optional<int> generation_of(int pid) const;
+  bool accept_main_pid(int generation, int pid) const;
 
   core::Settings settings_;
   os::Credentials creds_;
@@ -85,13 +103,12 @@ class Supervisor {
   std::optional<os::EventLoop> loop_;
   std::optional<os::SignalFd> signals_;
   std::optional<os::Timer> timer_;  // the machine's one deadline
-  std::unique_ptr<os::AppCgroup> cgroup_;
-  os::Process main_;         // the current main process, while it lives
+  std::unique_ptr<os::AppCgroup> cgroup_;  // the whole app: every generation is in it
+  std::map<int, Incarnation> generations_;
   UniqueFd pidfile_watch_;   // inotify on the -P file's directory, while waiting for it
   ServiceManager systemd_;
   std::optional<os::NotifySocket> notify_socket_;
   os::ListenFds listen_;
-  UniqueFd notify_fd_;       // --notify-fd: read end for the current incarnation
   bool pidfile_written_ = false;
 };
 

@@ -9,7 +9,10 @@
 // gone) by MainExited.
 //
 // An incarnation of the app is a Generation: the process the supervisor spawned and every main
-// process that succeeded it (fork+exec upgrades, daemons, MAINPID= hand-overs).
+// process that succeeded it (fork+exec upgrades, daemons, MAINPID= hand-overs). Generations are
+// numbered from 1; events and actions name theirs, and an event's 0 means the serving one. A
+// hot restart (SPEC 10) is the one state with two generations alive; a generation it replaced
+// (or rolled back) retires: it is stopped on a deadline of its own while the machine goes on.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +37,8 @@ struct Settings {
 
 // After the final kill, how long to wait for the app's processes to vanish before giving up.
 inline constexpr Millis kLeftoverGraceMs = 5000;
+// How long a hot restart waits for the new generation's readiness without --start-timeout.
+inline constexpr Millis kHotRestartTimeoutMs = 60'000;
 
 struct Generation {
   int number = 0;                 // 1 for the first incarnation, counting every spawn
@@ -88,13 +93,28 @@ struct Cleaning {
 struct Backoff {
   Millis until = 0;
 };
+// --hot-restart: a new generation starts beside the serving one and replaces it once ready.
+struct HotRestart {
+  Generation old;   // serving: forwarded signals reach its main process
+  Generation next;  // next.main is 0 until spawned
+  Millis ready_by = 0;
+  std::optional<ExitStatus> next_status;  // how next's main exited, while its heir is sought
+};
 struct Done {
   int code = 0;
 };
 }  // namespace state
 
 using State = std::variant<state::Starting, state::Running, state::Stopping, state::Electing,
-                           state::AwaitingPidfile, state::Cleaning, state::Backoff, state::Done>;
+                           state::AwaitingPidfile, state::Cleaning, state::Backoff,
+                           state::HotRestart, state::Done>;
+
+// A generation that was replaced (or rolled back): it got the stop signal and has until kill_at.
+struct Retiring {
+  int generation = 0;
+  Millis kill_at = 0;
+  bool killed = false;  // the kill signal went out; kill_at is the end of the grace
+};
 
 // What lives across states: the restart policy's memory and what systemd was told.
 struct Memory {
@@ -104,8 +124,9 @@ struct Memory {
   ExitStatus last_status;
   int oom_kills_seen = 0;
   bool ready_sent = false;  // READY=1 went up to systemd
-  bool reloading = false;   // the app said RELOADING=1: relay its next READY=1
+  bool reloading = false;   // RELOADING=1 went up: the next READY=1 goes up too
   std::optional<Millis> keepalive_at;
+  std::vector<Retiring> retiring;
 };
 
 struct Machine {
@@ -121,18 +142,24 @@ struct SpawnFailed {
   int error = 0;  // errno of the failed step
   std::string message;
 };
-// The current main process exited; status nullopt when it was not our child.
+// A generation's main process exited; status nullopt when it was not our child.
 struct MainExited {
   std::optional<ExitStatus> status;
   int oom_kills = 0;  // the app's OOM kills so far (cgroup memory events), 0 where unknown
+  int generation = 0;
 };
 struct SuccessorFound {
   int pid = 0;
   std::string source;  // "pidfile", "predecessor", "child"
+  int generation = 0;
 };
 struct NoSuccessor {
-  bool app_populated = false;  // processes of the app remain
+  bool app_populated = false;  // processes of the generation remain
   bool watching = false;       // the shell now watches --main-pidfile (it was asked to wait)
+  int generation = 0;
+};
+struct GenerationEmpty {  // no process of a retiring generation is left
+  int generation = 0;
 };
 struct PidfileChanged {};
 struct AppEmpty {};  // no process of the app is left
@@ -145,36 +172,54 @@ struct Signal {
 struct Notified {
   NotifyMessage message;
   int sender = 0;
+  int generation = 0;
 };
-struct ReadyLine {};  // --notify-fd: the app wrote a newline
+struct ReadyLine {  // --notify-fd: the app wrote a newline
+  int generation = 0;
+};
 struct Tick {};       // deadline() has come
 }  // namespace event
 
 using Event =
     std::variant<event::Spawned, event::SpawnFailed, event::MainExited, event::SuccessorFound,
-                 event::NoSuccessor, event::PidfileChanged, event::AppEmpty, event::Signal,
-                 event::Notified, event::ReadyLine, event::Tick>;
+                 event::NoSuccessor, event::PidfileChanged, event::AppEmpty,
+                 event::GenerationEmpty, event::Signal, event::Notified, event::ReadyLine,
+                 event::Tick>;
 
 enum class LogLevel { kFatal, kError, kInfo, kDebug };
 
 namespace action {
-struct Spawn {};
-// Make pid the main process the shell holds a pidfd for and forwards signals to.
+// A new generation, in a cgroup of its own where generations need telling apart.
+struct Spawn {
+  int generation = 0;
+};
+// Make pid the generation's main process, which the shell holds a pidfd for.
 struct Follow {
+  int generation = 0;
   int pid = 0;
 };
 struct SignalMain {
+  int generation = 0;
   int signo = 0;
 };
-// Every process of the app: signo, then SIGCONT; "killing N leftover processes".
+// Every process of the generation (0: of the whole app): signo, then SIGCONT; "killing N
+// leftover processes".
 struct StopLeftovers {
   int signo = 0;
+  int generation = 0;
 };
-// Every process of the app and the main process: signo; "timeout: sending SIG to N processes".
+// Every process of the generation (0: of the whole app) and its main process: signo; "timeout:
+// sending SIG to N processes".
 struct KillAll {
   int signo = 0;
+  int generation = 0;
+};
+// A retiring generation is gone: its cgroup and handles can go.
+struct ForgetGeneration {
+  int generation = 0;
 };
 struct ElectSuccessor {
+  int generation = 0;
   int exited = 0;  // the main process that exited, never its own heir
   std::vector<int> predecessors;
   bool main_crashed = false;
@@ -196,8 +241,9 @@ struct Exit {
 
 using Action =
     std::variant<action::Spawn, action::Follow, action::SignalMain, action::StopLeftovers,
-                 action::KillAll, action::ElectSuccessor, action::UnwatchPidfile,
-                 action::TellSystemd, action::Log, action::SuspendSelf, action::Exit>;
+                 action::KillAll, action::ForgetGeneration, action::ElectSuccessor,
+                 action::UnwatchPidfile, action::TellSystemd, action::Log, action::SuspendSelf,
+                 action::Exit>;
 
 struct Step {
   Machine machine;
@@ -215,6 +261,10 @@ std::optional<Millis> deadline(const Machine& machine);
 
 // Whether the shell must report AppEmpty when the app's cgroup empties.
 bool awaits_empty(const Machine& machine);
+
+// The generations whose main process may be alive, serving one first: the shell routes their
+// events and forgets the handles of any other.
+std::vector<int> live_generations(const Machine& machine);
 
 // Names for messages, tests and the state diagram.
 const char* state_name(const State& state);

@@ -384,6 +384,10 @@ class NoneCgroup final : public AppCgroup {
 
   Result<void> remove() override { return {}; }
 
+  Result<std::unique_ptr<AppCgroup>> make_child(const std::string&) override {
+    return std::unique_ptr<AppCgroup>();
+  }
+
  private:
   static Result<std::vector<core::ProcStat>> scan() {
     std::unordered_map<int, std::vector<core::ProcStat>> children;

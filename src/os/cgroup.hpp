@@ -52,6 +52,11 @@ class AppCgroup {
 
   // Removes the cgroup directory. Call only once the cgroup is empty.
   virtual Result<void> remove() = 0;
+
+  // A cgroup below this one, named name, for one generation of the app (--hot-restart): what
+  // this cgroup reports (pids, populated, kill_all) covers its children too. nullptr where
+  // there is no cgroup to tell generations apart with (none).
+  virtual Result<std::unique_ptr<AppCgroup>> make_child(const std::string& name) = 0;
 };
 
 // Creates the app's cgroup for the requested mode. kAuto tries v2, then v1, then none; an

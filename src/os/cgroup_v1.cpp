@@ -20,7 +20,8 @@ class V1Cgroup final : public AppCgroup {
  public:
   V1Cgroup(const Hierarchy& h, std::string dir, std::string rel_path, UniqueFd dir_fd,
            UniqueFd procs_fd)
-      : hierarchy_id_(h.id),
+      : hierarchy_(h),
+        hierarchy_id_(h.id),
         freezer_(h.controller == "freezer"),
         dir_(std::move(dir)),
         rel_path_(std::move(rel_path)),
@@ -71,12 +72,24 @@ class V1Cgroup final : public AppCgroup {
     return {};
   }
 
+  Result<std::unique_ptr<AppCgroup>> make_child(const std::string& name) override {
+    Hierarchy below = hierarchy_;
+    below.own_dir = dir_;
+    below.own_path = rel_path_;
+    const std::string dir = dir_ + "/" + name;
+    if (::mkdir(dir.c_str(), 0755) != 0) return errno_error("creating " + dir);
+    auto child = open_v1(below, name);
+    if (!child) (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error is child's
+    return child;
+  }
+
  private:
   std::string freezer_state() const {
     auto text = read_text_at(dir_fd_.get(), "freezer.state");
     return text ? std::string(trim(*text)) : std::string();
   }
 
+  Hierarchy hierarchy_;  // the one we were made in
   int hierarchy_id_;
   bool freezer_;
   std::string dir_;

@@ -114,6 +114,14 @@ class V2Cgroup final : public AppCgroup {
     return {};
   }
 
+  Result<std::unique_ptr<AppCgroup>> make_child(const std::string& name) override {
+    const std::string dir = dir_ + "/" + name;
+    if (::mkdir(dir.c_str(), 0755) != 0) return errno_error("creating " + dir);
+    auto child = open_v2(dir, rel_path_ + "/" + name);
+    if (!child) (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error is child's
+    return child;
+  }
+
   // Records that create moved us into <parent>/supervisor, so remove() moves us back.
   void set_leaf_parent(std::string parent) { leaf_parent_ = std::move(parent); }
 

@@ -26,6 +26,7 @@ Settings sample_settings() {
   s.cfg.start_timeout_ms = 60'000;
   s.cfg.watchdog_ms = 5'000;
   s.cfg.main_pidfile = "/run/app.pid";
+  s.cfg.hot_restart_signal = SIGHUP;
   s.program = "/bin/app";
   return s;
 }
@@ -52,6 +53,7 @@ std::vector<Sample> samples(const Settings& s) {
                                  event::Spawned{101}, crashed, event::NoSuccessor{}},
                                 kT0 + 10);
   const Machine stopping = after(s, running, {event::Signal{SIGTERM, false}});
+  const Machine hot = after(s, running, {event::Signal{SIGHUP, false}, event::Spawned{200}});
   return {
       {"first start", starting},
       {"restart", after(s, running, {crashed, event::NoSuccessor{}, event::AppEmpty{}})},
@@ -65,6 +67,8 @@ std::vector<Sample> samples(const Settings& s) {
       {"restart later", backoff},
       {"finish", after(no_restart, running, {exited_ok, event::NoSuccessor{}})},
       {"", after(s, backoff, {event::AppEmpty{}}, kT0 + 10)},
+      {"", hot},
+      {"", after(s, hot, {event::MainExited{ExitStatus::exited(1), 0, 2}})},
   };
 }
 
@@ -87,10 +91,13 @@ std::vector<LabelledEvent> events() {
       {"PidfileChanged", event::PidfileChanged{}},
       {"AppEmpty", event::AppEmpty{}},
       {"TERM", event::Signal{SIGTERM, false}},
-      {"HUP", event::Signal{SIGHUP, false}},
+      {"HUP (hot restart)", event::Signal{SIGHUP, false}},
+      {"USR1", event::Signal{SIGUSR1, false}},
       {"READY=1", event::Notified{ready, 100}},
       {"ReadyLine", event::ReadyLine{}},
       {"Tick", event::Tick{}},
+      {"READY=1 (new)", event::Notified{ready, 200, 2}},
+      {"NoSuccessor (new)", event::NoSuccessor{false, false, 2}},
   };
 }
 
@@ -149,7 +156,7 @@ TEST(LifecycleDiagram, DocumentMatchesTheReducer) {
 TEST(LifecycleDiagram, EveryStateIsReached) {
   const std::string generated = render(sample_settings());
   for (const char* s : {"Starting", "Running", "Stopping", "Electing", "AwaitingPidfile",
-                        "Cleaning", "Backoff", "Done"}) {
+                        "Cleaning", "Backoff", "HotRestart", "Done"}) {
     EXPECT_NE(generated.find(std::string("--> ") + s), std::string::npos) << s;
   }
 }
