@@ -47,14 +47,18 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   if (auto r = add_generation(generation); !r) {
     return core::event::SpawnFailed{r.error().code, r.error().message};
   }
+  // The listening sockets, then the fd store (SPEC 10).
+  std::vector<os::PassedFd> passed = os::passed_fds(listen_);
+  for (const auto& stored : fd_store_.entries()) passed.push_back({stored.fd.get(), stored.name});
   os::SpawnSpec spec;
   spec.path = settings_.program;
   spec.argv = settings_.cfg.args;
-  spec.env = app_environment();
+  spec.env = app_environment(passed);
+  spec.pass_fds = os::listen_pass_fds(passed);
   UniqueFd ready_writer;  // --notify-fd's write end: the app holds its copy once spawned
   auto channel = readiness_channel(generation, ready_writer);
   if (!channel) return core::event::SpawnFailed{channel.error().code, channel.error().message};
-  spec.pass_fds = std::move(*channel);
+  if (*channel) spec.pass_fds.push_back(**channel);
   spec.credentials = creds_;
   const os::AppCgroup& cgroup = cgroup_of(generation);
   spec.cgroup_clone_fd = cgroup.clone_fd();

@@ -2,6 +2,8 @@
 // socket and --notify-fd, turned into lifecycle events.
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "app/supervisor.hpp"
 #include "core/main_pid.hpp"
 #include "os/pipe.hpp"
@@ -27,13 +29,14 @@ Result<void> Supervisor::set_up_notifications() {
   return loop_->add(notify_socket_->fd(), kNotifySocket);
 }
 
-std::vector<std::string> Supervisor::app_environment() const {
+std::vector<std::string> Supervisor::app_environment(
+    const std::vector<os::PassedFd>& passed) const {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     if (!core::is_service_manager_var(*e)) env.emplace_back(*e);
   }
   env.push_back("NOTIFY_SOCKET=" + notify_socket_->address());
-  for (auto& entry : os::listen_env(listen_)) env.push_back(std::move(entry));
+  for (auto& entry : os::listen_env(passed)) env.push_back(std::move(entry));
   if (settings_.cfg.watchdog_ms > 0) {
     env.push_back("WATCHDOG_USEC=" + std::to_string(settings_.cfg.watchdog_ms * 1000));
     env.emplace_back(os::kWatchdogPidPlaceholder);
@@ -41,10 +44,9 @@ std::vector<std::string> Supervisor::app_environment() const {
   return env;
 }
 
-Result<std::vector<std::pair<int, int>>> Supervisor::readiness_channel(int generation,
-                                                                         UniqueFd& writer) {
-  auto pass_fds = os::listen_pass_fds(listen_);
-  if (settings_.cfg.notify_fd < 0) return pass_fds;
+Result<std::optional<std::pair<int, int>>> Supervisor::readiness_channel(int generation,
+                                                                          UniqueFd& writer) {
+  if (settings_.cfg.notify_fd < 0) return std::optional<std::pair<int, int>>();
   // A pipe per generation: leftovers of an earlier one may still hold its writer.
   UniqueFd& reader = generations_[generation].ready_pipe;
   auto pipe = os::make_pipe();
@@ -54,8 +56,7 @@ Result<std::vector<std::pair<int, int>>> Supervisor::readiness_channel(int gener
   if (auto r = loop_->add(reader.get(), token(kNotifyFd, generation)); !r) {
     return std::move(r).error();
   }
-  pass_fds.emplace_back(writer.get(), settings_.cfg.notify_fd);
-  return pass_fds;
+  return std::optional(std::pair(writer.get(), settings_.cfg.notify_fd));
 }
 
 void Supervisor::on_notify_fd(int generation) {
@@ -76,7 +77,7 @@ Result<void> Supervisor::on_notify_socket() {
     auto received = notify_socket_->receive();
     if (!received) return std::move(received).error().with("notify socket");
     if (!*received) return {};
-    const os::Datagram& dg = **received;
+    os::Datagram& dg = **received;
     const std::string from = "notification from pid " + std::to_string(dg.pid);
     if (dg.truncated) {
       log::debug("dropping an oversized " + from);
@@ -93,6 +94,7 @@ Result<void> Supervisor::on_notify_socket() {
       continue;
     }
     if (msg->mainpid && !accept_main_pid(*generation, *msg->mainpid)) msg->mainpid.reset();
+    if (msg->fdstore || msg->fdstore_remove) store_fds(*msg, std::move(dg.fds));
     feed(core::event::Notified{std::move(*msg), dg.pid, *generation});
   }
 }
@@ -132,6 +134,47 @@ bool Supervisor::accept_main_pid(int generation, int pid) const {
   if (core::suitable_main_pid(in, pid)) return true;
   log::error("ignoring MAINPID=" + std::to_string(pid) + ": not a live process of the app");
   return false;
+}
+
+// FDSTORE=1 keeps the datagram's fds, FDSTOREREMOVE=1 drops those stored under FDNAME=
+// (SPEC 10, as systemd's sd_pid_notify_with_fds). Fds of any other datagram close with it.
+void Supervisor::store_fds(const core::NotifyMessage& msg, std::vector<UniqueFd> fds) {
+  const std::string name = msg.fdname.value_or("stored");
+  if (msg.fdstore_remove) {
+    if (!msg.fdname) {
+      log::debug("FDSTOREREMOVE=1 without FDNAME=: nothing dropped");
+    } else {
+      for (const auto& stored : fd_store_.entries()) {
+        if (stored.name == name) loop_->remove(stored.fd.get());
+      }
+      log::debug("dropped " + std::to_string(fd_store_.remove(name)) + " stored fds named " + name);
+    }
+  }
+  if (!msg.fdstore || fds.empty()) return;
+  const std::size_t offered = fds.size();
+  const auto kept = fd_store_.add(std::move(fds), name, !msg.fdpoll_off);
+  if (kept.size() < offered) {
+    log::error("fd store full (--fdstore-max=" + std::to_string(fd_store_.max()) + "): closing " +
+               std::to_string(offered - kept.size()) + " fds named " + name);
+  }
+  for (std::uint64_t id : kept) {
+    const os::FdStore::Entry* stored = fd_store_.find(id);
+    log::debug("keeping fd " + std::to_string(stored->fd.get()) + " named " + name);
+    if (!stored->poll) continue;
+    // A regular file (a memfd) cannot be watched and never hangs up: EPERM is no error.
+    if (auto r = loop_->add_hangup_watch(stored->fd.get(), token(kStoredFd, 0) | (id << 8));
+        !r && r.error().code != EPERM) {
+      log::error("watching a stored fd: " + r.error().message);
+    }
+  }
+}
+
+void Supervisor::drop_stored(std::uint64_t id, const char* why) {
+  const os::FdStore::Entry* stored = fd_store_.find(id);
+  if (stored == nullptr) return;
+  log::debug("dropping stored fd named " + stored->name + ": " + why);
+  loop_->remove(stored->fd.get());
+  fd_store_.remove_id(id);
 }
 
 }  // namespace sup::app

@@ -31,7 +31,8 @@ Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials cr
     : settings_{std::move(cfg), std::move(program), 0},
       creds_(std::move(creds)),
       machine_{core::state::Starting{}, {}},
-      systemd_(ServiceManager::from_environment()) {
+      systemd_(ServiceManager::from_environment()),
+      fd_store_(static_cast<std::size_t>(settings_.cfg.fdstore_max)) {
   settings_.keepalive_interval_ms = systemd_.keepalive_interval_ms();
 }
 
@@ -158,6 +159,7 @@ Result<void> Supervisor::handle(std::uint64_t token) {
       return {};
     case kNotifySocket: return on_notify_socket();
     case kNotifyFd: on_notify_fd(generation); return {};
+    case kStoredFd: drop_stored(token >> 8, "it hung up"); return {};
   }
   return {};
 }

@@ -19,6 +19,7 @@
 #include "core/lifecycle.hpp"
 #include "os/cgroup.hpp"
 #include "os/event_loop.hpp"
+#include "os/fd_store.hpp"
 #include "os/listen_fds.hpp"
 #include "os/notify_socket.hpp"
 #include "os/privileges.hpp"
@@ -46,7 +47,7 @@ class Supervisor {
   // belong to one.
   enum Token : std::uint64_t {
     kSignalFd = 1, kTimerFd, kCgroupEvents, kPidfileWatch, kNotifySocket,
-    kMainPidfd, kNotifyFd, kGenerationEvents,
+    kMainPidfd, kNotifyFd, kGenerationEvents, kStoredFd,
   };
   static std::uint64_t token(Token kind, int generation) {
     return kind | (static_cast<std::uint64_t>(generation) << 8);
@@ -88,9 +89,11 @@ class Supervisor {
 
   // The app's notify socket and --notify-fd (notifications.cpp).
   Result<void> set_up_notifications();
-  Result<std::vector<std::pair<int, int>>> readiness_channel(int generation, UniqueFd& writer);
-  std::vector<std::string> app_environment() const;
+  Result<std::optional<std::pair<int, int>>> readiness_channel(int generation, UniqueFd& writer);
+  std::vector<std::string> app_environment(const std::vector<os::PassedFd>& passed) const;
   Result<void> on_notify_socket();
+  void store_fds(const core::NotifyMessage& msg, std::vector<UniqueFd> fds);
+  void drop_stored(std::uint64_t id, const char* why);
   void on_notify_fd(int generation);
   std::optional<int> generation_of(int pid) const;
   bool accept_main_pid(int generation, int pid) const;
@@ -109,6 +112,7 @@ class Supervisor {
   ServiceManager systemd_;
   std::optional<os::NotifySocket> notify_socket_;
   os::ListenFds listen_;
+  os::FdStore fd_store_;
   bool pidfile_written_ = false;
 };
 

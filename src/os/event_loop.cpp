@@ -12,12 +12,24 @@ Result<EventLoop> EventLoop::create() {
   return EventLoop(UniqueFd(fd));
 }
 
-Result<void> EventLoop::add(int fd, std::uint64_t token) {
+namespace {
+
+Result<void> add_events(int epfd, int fd, std::uint32_t events, std::uint64_t token) {
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = events;
   ev.data.u64 = token;
-  if (::epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return errno_error("epoll_ctl add");
+  if (::epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) return errno_error("epoll_ctl add");
   return {};
+}
+
+}  // namespace
+
+Result<void> EventLoop::add(int fd, std::uint64_t token) {
+  return add_events(epfd_.get(), fd, EPOLLIN, token);
+}
+
+Result<void> EventLoop::add_hangup_watch(int fd, std::uint64_t token) {
+  return add_events(epfd_.get(), fd, 0, token);  // EPOLLHUP and EPOLLERR are always reported
 }
 
 void EventLoop::remove(int fd) { ::epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr); }

@@ -14,6 +14,9 @@ class EventLoop {
   static Result<EventLoop> create();
 
   Result<void> add(int fd, std::uint64_t token);
+  // Reports fd only when it hangs up or fails (EPOLLHUP, EPOLLERR), never for data. Regular
+  // files, memfds included, cannot be watched: EPERM.
+  Result<void> add_hangup_watch(int fd, std::uint64_t token);
   void remove(int fd);  // harmless if fd is not registered
   // Waits until at least one fd is ready (timeout_ms < 0: forever) and returns their tokens.
   Result<std::vector<std::uint64_t>> wait(int timeout_ms = -1);

@@ -78,24 +78,32 @@ Result<ListenFds> take_listen_fds_from_env() {
   return take_listen_fds(*env);
 }
 
-std::vector<std::pair<int, int>> listen_pass_fds(const ListenFds& listen) {
-  std::vector<std::pair<int, int>> out;
+std::vector<PassedFd> passed_fds(const ListenFds& listen) {
+  std::vector<PassedFd> out;
   out.reserve(listen.fds.size());
   for (std::size_t i = 0; i < listen.fds.size(); ++i) {
-    out.emplace_back(listen.fds[i].get(), core::kListenFdsStart + static_cast<int>(i));
+    out.push_back({listen.fds[i].get(), listen.names[i]});
   }
   return out;
 }
 
-std::vector<std::string> listen_env(const ListenFds& listen) {
-  if (listen.empty()) return {};
-  std::string names = "LISTEN_FDNAMES=";
-  for (std::size_t i = 0; i < listen.names.size(); ++i) {
-    if (i > 0) names += ':';
-    names += listen.names[i];
+std::vector<std::pair<int, int>> listen_pass_fds(const std::vector<PassedFd>& fds) {
+  std::vector<std::pair<int, int>> out;
+  out.reserve(fds.size());
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    out.emplace_back(fds[i].fd, core::kListenFdsStart + static_cast<int>(i));
   }
-  return {"LISTEN_FDS=" + std::to_string(listen.fds.size()), std::move(names),
-          kListenPidPlaceholder};
+  return out;
+}
+
+std::vector<std::string> listen_env(const std::vector<PassedFd>& fds) {
+  if (fds.empty()) return {};
+  std::string names = "LISTEN_FDNAMES=";
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (i > 0) names += ':';
+    names += fds[i].name;
+  }
+  return {"LISTEN_FDS=" + std::to_string(fds.size()), std::move(names), kListenPidPlaceholder};
 }
 
 bool format_pid_into(char* slot, std::size_t width, pid_t pid) noexcept {

@@ -47,13 +47,22 @@ Result<ListenFds> take_listen_fds(const core::ListenFdsEnv& env);
 // variables for another pid: an empty ListenFds, not an error.
 Result<ListenFds> take_listen_fds_from_env();
 
+// One fd handed to an incarnation with the socket activation protocol, and its name.
+struct PassedFd {
+  int fd = -1;
+  std::string name;
+};
+
+// The listening sockets, in order, for one spawn.
+std::vector<PassedFd> passed_fds(const ListenFds& listen);
+
 // For one spawn: (our fd, the app's fd) pairs for SpawnSpec::pass_fds, fds[i] -> 3 + i.
-std::vector<std::pair<int, int>> listen_pass_fds(const ListenFds& listen);
+std::vector<std::pair<int, int>> listen_pass_fds(const std::vector<PassedFd>& fds);
 
 // For one spawn: "LISTEN_FDS=N", "LISTEN_FDNAMES=a:b:…" and kListenPidPlaceholder, to append
 // to the app's environment (from which inherited LISTEN_* entries must have been removed, see
 // core::is_service_manager_var). Empty when there are no fds.
-std::vector<std::string> listen_env(const ListenFds& listen);
+std::vector<std::string> listen_env(const std::vector<PassedFd>& fds);
 
 // Async-signal-safe. Writes `pid` in decimal followed by a NUL into slot[0 .. width), e.g. the
 // value of a placeholder entry. Returns false and writes nothing if pid is not positive or the

@@ -151,8 +151,7 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
   msg.msg_controllen = sizeof control;
 
   // MSG_TRUNC as an input flag makes recvmsg return the datagram's real length (unix(7),
-  // Linux 3.4+). MSG_CMSG_CLOEXEC: received fds are closed below anyway, but should one ever
-  // be kept, it must not reach an app by exec.
+  // Linux 3.4+). MSG_CMSG_CLOEXEC: a received fd reaches an app only when passed on purpose.
   ssize_t n;
   do {
     n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
@@ -172,8 +171,7 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
       for (std::size_t i = 0; i < payload / sizeof(int); ++i) {
         int received;
         std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-        UniqueFd discard(received);
-        ++d.fds_closed;
+        d.fds.emplace_back(received);
       }
     } else if (c->cmsg_type == SCM_CREDENTIALS && payload >= sizeof(ucred)) {
       ucred cred{};

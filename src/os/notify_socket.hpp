@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/notify_message.hpp"
 #include "util/result.hpp"
@@ -24,9 +25,9 @@ struct Datagram {
   // could not tell (a sender in a pid namespace we cannot see): treat it as foreign. A sender
   // with CAP_SYS_ADMIN may claim any pid; without it, the kernel vouches for it.
   pid_t pid = 0;
-  // File descriptors that came along (SCM_RIGHTS, e.g. FDSTORE=1). The supervisor keeps no fd
-  // store, so they are closed before receive() returns; this counts them for a debug line.
-  std::size_t fds_closed = 0;
+  // File descriptors that came along (SCM_RIGHTS, FDSTORE=1), close-on-exec; closed with the
+  // datagram unless the caller keeps them.
+  std::vector<UniqueFd> fds;
 };
 
 // Who can reach a path socket. Senders are always authenticated by their credentials; this is

@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/notify_message.hpp"
 #include "os/listen_fds.hpp"
 
 namespace sup::os {
@@ -33,8 +32,9 @@ struct ChildFailure {
 }
 
 // Runs in the child: async-signal-safe calls only, no allocation, no return.
+// moved: room for one int per pass_fds entry (the child must not allocate).
 [[noreturn]] void child_main(const SpawnSpec& spec, char* const* argv, char* const* envp,
-                             int pipe_fd, pid_t parent, bool placed_by_clone) {
+                             int* moved, int pipe_fd, pid_t parent, bool placed_by_clone) {
   // Default dispositions and an empty mask: nothing of the supervisor's signal setup leaks.
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
@@ -65,14 +65,18 @@ struct ChildFailure {
   }
 
   // Every fd beyond stdio closes at exec (the failure pipe stays usable until then), except
-  // the passed ones. Sources are first copied above any target, so that a source that is
+  // the passed ones. Sources are first copied above every target, so that a source that is
   // another pair's target is not clobbered; dup2 then clears close-on-exec on each target.
+  // Just above the highest target, not at a fixed number: that would fail (EINVAL) under a
+  // low RLIMIT_NOFILE such as systemd's default soft limit of 1024.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  constexpr std::size_t kMaxPassed = core::kMaxListenFds + 8;
-  int moved[kMaxPassed];
-  const std::size_t count = spec.pass_fds.size() < kMaxPassed ? spec.pass_fds.size() : kMaxPassed;
+  const std::size_t count = spec.pass_fds.size();
+  int above = 3;
   for (std::size_t i = 0; i < count; ++i) {
-    moved[i] = ::fcntl(spec.pass_fds[i].first, F_DUPFD_CLOEXEC, 1024);
+    if (spec.pass_fds[i].second >= above) above = spec.pass_fds[i].second + 1;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    moved[i] = ::fcntl(spec.pass_fds[i].first, F_DUPFD_CLOEXEC, above);
     if (moved[i] < 0) child_fail(pipe_fd, "passing a file descriptor", errno);
   }
   for (std::size_t i = 0; i < count; ++i) {
@@ -118,6 +122,7 @@ Result<Process> spawn(const SpawnSpec& spec) {
   // Everything the child needs is built here: it must not allocate.
   const auto argv = to_c_array(spec.argv);
   const auto envp = to_c_array(spec.env);
+  std::vector<int> moved(spec.pass_fds.size());
   const pid_t parent = ::getpid();
 
   int pidfd = -1;
@@ -130,7 +135,10 @@ Result<Process> spawn(const SpawnSpec& spec) {
     if (pid > 0) pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   }
   if (pid < 0) return errno_error("clone3");
-  if (pid == 0) child_main(spec, argv.data(), envp.data(), write_end.get(), parent, placed_by_clone);
+  if (pid == 0) {
+    child_main(spec, argv.data(), envp.data(), moved.data(), write_end.get(), parent,
+               placed_by_clone);
+  }
 
   Process child(pid, UniqueFd(pidfd));
   write_end.reset();

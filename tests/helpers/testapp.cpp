@@ -45,6 +45,9 @@
 //                            +big=N      send "READY=1\nX=xxx..." of exactly N bytes
 //                            +child      send the next message from a child that then waits
 //                                        forever (default dispositions)
+//                            +store-hangup=NAME  store a pipe's read end (FDSTORE=1, FDNAME=NAME),
+//                                        close the write end (POLLHUP); print "stored NAME"
+//                            +store-nopoll=NAME  the same with FDPOLL=0
 //                            +barrier    sd_notify_barrier: send BARRIER=1 with a pipe's write
 //                                        end, print "barrier ok" once the receiver closed it
 //                                        ("barrier timeout" after 5 s)
@@ -70,6 +73,10 @@
 //                          a line, write it back, close; after K connections (K > 0) print
 //                          "crashing pid=N after K connections" and die of SIGSEGV. TERM or INT:
 //                          exit 0
+//   counter [crash]        a counter in a memfd kept in the supervisor's fd store: the fd named
+//                          "counter" in LISTEN_FDNAMES, or a new memfd sent with FDSTORE=1,
+//                          FDNAME=counter; add 1, print "counter=N pid=P"; with "crash" die of
+//                          SIGSEGV, else behave like print-signals
 //
 // Code between fork and exec or _exit in a child only calls async-signal-safe functions, or
 // runs in a process that is single-threaded, where formatting into a stack buffer is safe.
@@ -82,7 +89,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -738,6 +747,19 @@ int cmd_notify(int argc, char** argv) {
       say(notify_barrier() ? "barrier ok" : "barrier timeout");
       continue;
     }
+    if (step.rfind("+store-hangup=", 0) == 0 || step.rfind("+store-nopoll=", 0) == 0) {
+      // Stores a pipe's read end under NAME (+store-nopoll: with FDPOLL=0), then closes the
+      // write end, so that the stored fd reports POLLHUP.
+      const bool nopoll = step[7] == 'n';
+      const std::string name = step.substr(step.find('=') + 1);
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) die("pipe2");
+      const int err = send_notify("FDSTORE=1\nFDNAME=" + name + (nopoll ? "\nFDPOLL=0" : ""), p[0]);
+      close(p[0]);
+      close(p[1]);
+      say(err == 0 ? "stored %s" : "store %s failed", name.c_str());
+      continue;
+    }
     if (step == "+empty") {
       bytes.clear();
     } else if (step.rfind("+big=", 0) == 0) {
@@ -958,6 +980,54 @@ int cmd_echo_server(int argc, char** argv) {
 
 }  // namespace
 
+// The fd named `name` in LISTEN_FDS/LISTEN_FDNAMES (meant for us), or -1.
+int passed_fd(const std::string& name) {
+  const char* pid = getenv("LISTEN_PID");
+  const char* count = getenv("LISTEN_FDS");
+  const char* names = getenv("LISTEN_FDNAMES");
+  long n = 0, owner = 0;
+  if (pid == nullptr || count == nullptr || names == nullptr || !parse_long(pid, &owner) ||
+      owner != getpid() || !parse_long(count, &n)) {
+    return -1;
+  }
+  std::string all = names;
+  long index = 0;
+  for (std::size_t start = 0;; ++index) {
+    const std::size_t end = all.find(':', start);
+    if (all.substr(start, end - start) == name) return index < n ? 3 + static_cast<int>(index) : -1;
+    if (end == std::string::npos) return -1;
+    start = end + 1;
+  }
+}
+
+// A counter in a memfd that the supervisor keeps in its fd store: taken from LISTEN_FDS as
+// "counter", or made and stored (FDSTORE=1, FDNAME=counter) on the first run.
+int cmd_counter(int argc, char** argv) {
+  const bool crash = argc > 2 && strcmp(argv[2], "crash") == 0;
+  int fd = passed_fd("counter");
+  if (fd < 0) {
+    fd = static_cast<int>(syscall(SYS_memfd_create, "counter", MFD_CLOEXEC));
+    if (fd < 0) die("memfd_create");
+    if (int err = send_notify("FDSTORE=1\nFDNAME=counter\nFDPOLL=0", fd); err != 0) {
+      say("store failed: %s", strerror(err));
+    }
+  }
+  long value = 0;
+  char buf[32] = {};
+  if (pread(fd, buf, sizeof buf - 1, 0) > 0) parse_long(buf, &value);
+  ++value;
+  const int n = snprintf(buf, sizeof buf, "%ld", value);
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, static_cast<std::size_t>(n), 0) != n) {
+    die("writing the counter");
+  }
+  say("counter=%ld pid=%d", value, getpid());
+  if (crash) {
+    char* args[] = {argv[0], const_cast<char*>("crash"), const_cast<char*>("SEGV"), nullptr};
+    return cmd_crash(3, args);
+  }
+  signal_loop();
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     dprintf(STDERR_FILENO, "usage: testapp SUBCOMMAND [ARGS...] (see the source)\n");
@@ -988,6 +1058,7 @@ int main(int argc, char** argv) {
   if (cmd == "env") return cmd_env();
   if (cmd == "notify-fd") return cmd_notify_fd(argc, argv);
   if (cmd == "echo-server") return cmd_echo_server(argc, argv);
+  if (cmd == "counter") return cmd_counter(argc, argv);
   dprintf(STDERR_FILENO, "testapp: unknown sub-command %s\n", cmd.c_str());
   return kUsage;
 }

@@ -50,13 +50,13 @@ TEST(ListenFds, EnvForAChildCarriesAPlaceholderTheChildFillsBeforeExec) {
   listen.fds.emplace_back(p[0]);
   listen.fds.emplace_back(p[1]);
   listen.names = {"http", "admin"};
-  auto env = listen_env(listen);
+  auto env = listen_env(passed_fds(listen));
   ASSERT_EQ(env.size(), 3u);
   EXPECT_EQ(env[0], "LISTEN_FDS=2");
   EXPECT_EQ(env[1], "LISTEN_FDNAMES=http:admin");
   EXPECT_EQ(env[2], kListenPidPlaceholder);
-  EXPECT_EQ(listen_pass_fds(listen), (std::vector<std::pair<int, int>>{{p[0], 3}, {p[1], 4}}));
-  EXPECT_TRUE(listen_env(ListenFds{}).empty());
+  EXPECT_EQ(listen_pass_fds(passed_fds(listen)), (std::vector<std::pair<int, int>>{{p[0], 3}, {p[1], 4}}));
+  EXPECT_TRUE(listen_env(passed_fds(ListenFds{})).empty());
 
   // The child fills the placeholder in its copy of the strings and execs a shell that prints
   // what it sees; it must be its own pid. The parent's strings are untouched.

@@ -124,7 +124,7 @@ TEST(NotifySocket, DatagramFromAForkedChildCarriesItsPid) {
   EXPECT_EQ(d.bytes, "READY=1\nSTATUS=child here");
   EXPECT_FALSE(d.truncated);
   EXPECT_EQ(d.pid, child);
-  EXPECT_EQ(d.fds_closed, 0u);
+  EXPECT_TRUE(d.fds.empty());
 
   ::close(go[1]);
   int status = 0;
@@ -184,7 +184,7 @@ TEST(NotifySocket, EmptyDatagramArrivesAsEmptyBytes) {
   EXPECT_EQ(d.pid, ::getpid());
 }
 
-TEST(NotifySocket, PassedFdsAreClosedNotLeaked) {
+TEST(NotifySocket, PassedFdsComeWithTheDatagramAndCloseWithIt) {
   TempDir tmp;
   auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
   ASSERT_TRUE(sock);
@@ -221,9 +221,15 @@ TEST(NotifySocket, PassedFdsAreClosedNotLeaked) {
   devnull.reset();
 
   const int before = count_open_fds();
-  Datagram d = receive_one(*sock);
-  EXPECT_EQ(d.bytes, "FDSTORE=1");
-  EXPECT_EQ(d.fds_closed, 3u);
+  {
+    Datagram d = receive_one(*sock);
+    EXPECT_EQ(d.bytes, "FDSTORE=1");
+    ASSERT_EQ(d.fds.size(), 3u);
+    EXPECT_EQ(count_open_fds(), before + 3);
+    for (const auto& fd : d.fds) EXPECT_EQ(::fcntl(fd.get(), F_GETFD), FD_CLOEXEC);
+    char buf;
+    EXPECT_EQ(::read(read_end.get(), &buf, 1), -1) << "the write end is alive in the datagram";
+  }
   EXPECT_EQ(count_open_fds(), before);
   // Every copy of the write end is closed, so the read end sees end-of-file, not EAGAIN.
   char buf;
