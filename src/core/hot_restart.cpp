@@ -27,11 +27,7 @@ void Reducer::hot_restart_requested(int signo) {
   } else if (is<state::Backoff>()) {
     // No app runs to keep serving: start it now, and tell systemd the reload ends when it is up.
     log(LogLevel::kInfo, "hot restart: " + name + " during the backoff: starting at once");
-    m_.memory.reloading = true;
-    NotifyMessage up;
-    up.reloading = true;
-    up.monotonic_usec = static_cast<std::uint64_t>(now_) * 1000;
-    tell(std::move(up));
+    tell_reloading();
     spawn();
   } else {
     log(LogLevel::kInfo, "no app to hot-restart now: ignoring " + name);
@@ -42,11 +38,7 @@ void Reducer::begin_hot_restart() {
   auto* running = get<state::Running>();
   Generation next;
   next.number = ++m_.memory.generations;
-  m_.memory.reloading = true;
-  NotifyMessage up;
-  up.reloading = true;
-  up.monotonic_usec = static_cast<std::uint64_t>(now_) * 1000;
-  tell(std::move(up));
+  tell_reloading();
   // The old generation's --watchdog rests while it is being replaced: the new one's starts
   // when it takes over.
   m_.state = state::HotRestart{std::move(running->gen), std::move(next), now_ + hot_restart_timeout(), {}};
@@ -108,15 +100,8 @@ void Reducer::hot_no_successor(state::HotRestart& hr, const event::NoSuccessor& 
 void Reducer::hot_notified(state::HotRestart& hr, const event::Notified& e) {
   Generation* gen = live(e.generation);
   if (gen == nullptr) return;
-  const NotifyMessage& msg = e.message;
-  if (msg.mainpid && *msg.mainpid != gen->main) {
-    log(LogLevel::kInfo, "main pid " + std::to_string(gen->main) + " -> " +
-                             std::to_string(*msg.mainpid) + " (MAINPID)");
-    gen->predecessors.push_back(gen->main);
-    gen->main = *msg.mainpid;
-    emit(action::Follow{gen->number, gen->main});
-  }
-  if (msg.ready && gen == &hr.next) promote();
+  take_mainpid(*gen, e.message);
+  if (e.message.ready && gen == &hr.next) promote();
 }
 
 // TERM or INT during a hot restart stops both generations: the old one as any stop, the new

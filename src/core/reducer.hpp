@@ -51,6 +51,8 @@ class Reducer {
   void log(LogLevel level, std::string text) { emit(action::Log{level, std::move(text)}); }
   void tell(NotifyMessage message) { emit(action::TellSystemd{std::move(message)}); }
   void tell_status(std::string text);
+  void tell_reloading();
+  bool take_mainpid(Generation& gen, const NotifyMessage& msg);
 
   bool notify_readiness() const;
   std::optional<Millis> watchdog_from_now() const;
