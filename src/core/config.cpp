@@ -16,7 +16,7 @@ enum class Opt {
   kFork, kPidfile, kMainPidfile, kUser, kGroup, kDelayLimit, kRestartOnError, kRestartOnCrash,
   kSuccess, kQuiet, kVersion, kHelp, kRestart, kHealthyAfter, kMaxRestarts, kNoRestart,
   kStopTimeout, kStopSignal, kKillSignal, kMapSignal, kCgroup, kWatchdog, kReady, kNotifyFd,
-  kStartTimeout, kDebug,
+  kStartTimeout, kDebug, kListen,
 };
 
 struct OptionSpec {
@@ -26,7 +26,7 @@ struct OptionSpec {
   Opt id;
 };
 
-constexpr std::array<OptionSpec, 26> kOptions{{
+constexpr std::array<OptionSpec, 27> kOptions{{
     {'f', "fork", false, Opt::kFork},
     {'p', "pidfile", true, Opt::kPidfile},
     {'P', "main-pidfile", true, Opt::kMainPidfile},
@@ -53,6 +53,7 @@ constexpr std::array<OptionSpec, 26> kOptions{{
     {0, "notify-fd", true, Opt::kNotifyFd},
     {0, "start-timeout", true, Opt::kStartTimeout},
     {0, "debug", false, Opt::kDebug},
+    {0, "listen", true, Opt::kListen},
 }};
 
 // The name the user typed, for messages: "-l" or "--delay-limit".
@@ -204,6 +205,12 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       else if (value == "notify") cfg.ready = ReadyMode::kNotify;
       else return bad_value(option, value, "expected exec or notify");
       return {};
+    case Opt::kListen: {
+      auto spec = parse_listen(value);
+      if (!spec) return std::move(spec).error();
+      cfg.listen.push_back(std::move(*spec));
+      return {};
+    }
     case Opt::kNotifyFd: {
       auto fd = parse_int(value, 3, 1024);
       if (!fd) return bad_value(option, value, "expected a file descriptor number, 3 to 1024");
@@ -334,6 +341,11 @@ options:
   --ready=exec|notify        when the app counts as started [exec]
   --notify-fd=N              the app writes a newline to fd N when ready
   --start-timeout=SECONDS    an app not ready by then failed to start
+  --listen=[NAME=]ADDRESS    bind ADDRESS before privileges are dropped and pass
+                             it to every incarnation of the app with LISTEN_FDS
+                             (repeatable): HOST:PORT, [IPV6]:PORT,
+                             udp:HOST:PORT, unix:PATH, unix:@NAME; NAME is its
+                             LISTEN_FDNAMES entry [listen]
   --debug                    more messages
 
 exit status:

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/listen_address.hpp"
 #include "util/result.hpp"
 
 namespace sup::core {
@@ -55,6 +56,7 @@ struct Config {
   ReadyMode ready = ReadyMode::kExec;
   int notify_fd = -1;
   std::int64_t start_timeout_ms = 0;
+  std::vector<ListenSpec> listen;  // --listen, in the order given
 
   std::string program;            // as given; resolved against PATH later
   std::vector<std::string> args;  // argv[0] of the app first
