@@ -13,9 +13,6 @@ extern char** environ;
 namespace sup::app {
 
 Result<void> Supervisor::set_up_notifications() {
-  if (!listen_.empty()) {
-    log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
-  }
   // Any user may connect: an app run with -u, or one that drops privileges itself, must reach
   // it; who may speak is decided per datagram from its credentials.
   auto socket = os::NotifySocket::create(os::SocketAccess::kAnyUser);

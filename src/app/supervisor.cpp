@@ -69,6 +69,9 @@ Result<void> Supervisor::set_up() {
   auto listen = os::open_listen_sockets(settings_.cfg.listen, creds_);
   if (!listen) return std::move(listen).error();
   listen_ = std::move(*listen);
+  if (!listen_.empty()) {
+    log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
+  }
 
   auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup);
   if (!cgroup) return std::move(cgroup).error();

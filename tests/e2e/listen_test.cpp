@@ -183,9 +183,18 @@ TEST_F(Listen, NoConnectionFailsAcross25CrashRestarts) {
   EXPECT_EQ(run->wait_exit(), 0) << run->log();
 }
 
-// A unix stream socket, served the same way across a crash, and removed at exit.
-TEST_F(Listen, UnixSocketIsServedAcrossACrashAndRemovedAtExit) {
+// A unix stream socket, served the same way across a crash, and removed at exit. The stale
+// socket file a killed server left at the path is replaced.
+TEST_F(Listen, UnixSocketReplacesAStaleOneIsServedAcrossACrashAndRemovedAtExit) {
   const std::string sock = tmp_ / "echo.sock";
+  {
+    const int stale = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    close(stale);  // the file stays, nobody listens: stale
+  }
   SupervisedRun run(supervise({"-c", "--listen=unix:" + sock}, {"echo-server", "2"}));
   ASSERT_TRUE(run.expect_out(R"(^listening pid=\d+ fds=1 names=listen$)"));
   std::string reply;
@@ -281,6 +290,31 @@ TEST_F(ListenFailure, AddressInUseLeavesNoSocketFile) {
   close(holder);
   struct stat st {};
   EXPECT_NE(lstat(sock.c_str(), &st), 0) << sock << " left behind";
+}
+
+// Binding comes before the cgroup is made: where both would fail (a read-only tmpfs over the
+// cgroup mounts, in a private mount namespace), the error is the address's. Without --listen
+// the same run fails on the cgroup, so the order is what this shows.
+TEST_F(ListenFailure, BindingComesBeforeTheCgroup) {
+  const std::string file = tmp_ / "not-a-socket";
+  write_file(file, "x\n");
+  RunOptions options = without_cgroup_flag();
+  options.readonly_tmpfs = "/sys/fs/cgroup";
+  {
+    SupervisedRun run(supervise({"--cgroup=v2"}, {"args", "hello"}), options);
+    if (!run.started()) GTEST_SKIP() << "no private read-only mount: " << run.setup_error();
+    EXPECT_EQ(run.wait_exit(), 125) << run.log();
+    run.drain();
+    ASSERT_EQ(run.lines(Stream::kErr).size(), 1u) << run.log();
+    EXPECT_EQ(run.lines(Stream::kErr)[0].text.find("--listen"), std::string::npos);
+  }
+  SupervisedRun run(supervise({"--cgroup=v2", "--listen=unix:" + file}, {"args", "hello"}),
+                    options);
+  EXPECT_EQ(run.wait_exit(), 125) << run.log();
+  run.drain();
+  const auto& err = run.lines(Stream::kErr);
+  ASSERT_EQ(err.size(), 1u) << run.log();
+  EXPECT_EQ(err[0].text.rfind("supervisor: --listen=unix:" + file + ": ", 0), 0u) << err[0].text;
 }
 
 TEST_F(ListenFailure, RegularFileAtTheSocketPathIsKept) {
