@@ -15,12 +15,6 @@ extern char** environ;
 namespace sup::app {
 
 Result<void> Supervisor::set_up_notifications() {
-  auto listen = os::take_listen_fds_from_env();
-  if (!listen) return std::move(listen).error().with("socket activation");
-  listen_ = std::move(*listen);
-  if (!listen_.empty()) {
-    log::debug("keeping " + std::to_string(listen_.fds.size()) + " socket(s) from LISTEN_FDS");
-  }
   // Any user may connect: an app run with -u, or one that drops privileges itself, must reach
   // it; who may speak is decided per datagram from its credentials.
   auto socket = os::NotifySocket::create(os::SocketAccess::kAnyUser);

@@ -7,6 +7,7 @@
 
 #include "app/launch.hpp"
 #include "core/signal_plan.hpp"
+#include "os/listen_sockets.hpp"
 #include "os/pidfile.hpp"
 #include "os/reaper.hpp"
 #include "os/watch.hpp"
@@ -70,6 +71,15 @@ Result<void> Supervisor::set_up() {
   auto timer = os::Timer::create();
   if (!timer) return std::move(timer).error();
   timer_.emplace(std::move(*timer));
+
+  // The sockets, systemd's then --listen's (SPEC 10), before anything a failure would leave
+  // behind: an address in use is the user's mistake, and must leave no cgroup or pidfile.
+  auto listen = os::open_listen_sockets(settings_.cfg.listen, creds_);
+  if (!listen) return std::move(listen).error();
+  listen_ = std::move(*listen);
+  if (!listen_.empty()) {
+    log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
+  }
 
   auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup);
   if (!cgroup) return std::move(cgroup).error();

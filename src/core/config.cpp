@@ -20,7 +20,7 @@ enum class Opt {
   kFork, kPidfile, kMainPidfile, kUser, kGroup, kDelayLimit, kRestartOnError, kRestartOnCrash,
   kSuccess, kQuiet, kVersion, kHelp, kRestart, kHealthyAfter, kMaxRestarts, kNoRestart,
   kStopTimeout, kStopSignal, kKillSignal, kMapSignal, kCgroup, kWatchdog, kReady, kNotifyFd,
-  kStartTimeout, kDebug, kHotRestart, kFdstoreMax,
+  kStartTimeout, kDebug, kHotRestart, kFdstoreMax, kListen,
 };
 
 struct OptionSpec {
@@ -30,7 +30,7 @@ struct OptionSpec {
   Opt id;
 };
 
-constexpr std::array<OptionSpec, 28> kOptions{{
+constexpr std::array<OptionSpec, 29> kOptions{{
     {'f', "fork", false, Opt::kFork},
     {'p', "pidfile", true, Opt::kPidfile},
     {'P', "main-pidfile", true, Opt::kMainPidfile},
@@ -59,6 +59,7 @@ constexpr std::array<OptionSpec, 28> kOptions{{
     {0, "debug", false, Opt::kDebug},
     {0, "hot-restart", true, Opt::kHotRestart},
     {0, "fdstore-max", true, Opt::kFdstoreMax},
+    {0, "listen", true, Opt::kListen},
 }};
 
 // The name the user typed, for messages: "-l" or "--delay-limit".
@@ -228,6 +229,12 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       cfg.fdstore_max = static_cast<int>(*n);
       return {};
     }
+    case Opt::kListen: {
+      auto spec = parse_listen(value);
+      if (!spec) return std::move(spec).error();
+      cfg.listen.push_back(std::move(*spec));
+      return {};
+    }
     case Opt::kNotifyFd: {
       auto fd = parse_int(value, 3, 1024);
       if (!fd) return bad_value(option, value, "expected a file descriptor number, 3 to 1024");
@@ -358,6 +365,11 @@ options:
   --ready=exec|notify        when the app counts as started [exec]
   --notify-fd=N              the app writes a newline to fd N when ready
   --start-timeout=SECONDS    an app not ready by then failed to start
+  --listen=[NAME=]ADDRESS    bind ADDRESS before privileges are dropped and pass
+                             it to every incarnation of the app with LISTEN_FDS
+                             (repeatable): HOST:PORT, [IPV6]:PORT,
+                             udp:HOST:PORT, unix:PATH, unix:@NAME; NAME is its
+                             LISTEN_FDNAMES entry [listen]
   --hot-restart=SIGNAL       on SIGNAL, replace the app without downtime
   --fdstore-max=N            how many fds the app may keep in the supervisor [64]
   --debug                    more messages

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/listen_address.hpp"
 #include "util/result.hpp"
 
 namespace sup::core {
@@ -57,6 +58,7 @@ struct Config {
   std::int64_t start_timeout_ms = 0;
   int hot_restart_signal = 0;  // --hot-restart: 0 for none
   int fdstore_max = 64;
+  std::vector<ListenSpec> listen;  // --listen, in the order given
 
   std::string program;            // as given; resolved against PATH later
   std::vector<std::string> args;  // argv[0] of the app first

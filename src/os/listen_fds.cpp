@@ -1,6 +1,7 @@
 #include "os/listen_fds.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +35,28 @@ std::optional<std::string_view> view(const std::optional<std::string>& s) {
 }
 
 }  // namespace
+
+SocketFile& SocketFile::operator=(SocketFile&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, {});
+    dev_ = other.dev_;
+    ino_ = other.ino_;
+  }
+  return *this;
+}
+
+SocketFile::~SocketFile() { remove(); }
+
+void SocketFile::remove() noexcept {
+  if (path_.empty()) return;
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == dev_ &&
+      st.st_ino == ino_) {
+    ::unlink(path_.c_str());
+  }
+  path_.clear();
+}
 
 Result<ListenFds> take_listen_fds(const core::ListenFdsEnv& env) {
   // Check every fd before touching any, so a broken hand-over leaves nothing half-owned.

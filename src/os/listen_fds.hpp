@@ -29,9 +29,34 @@ inline constexpr char kListenPidPlaceholder[] = "LISTEN_PID=??????????";
 // The same for WATCHDOG_PID, which --watchdog gives the app next to WATCHDOG_USEC.
 inline constexpr char kWatchdogPidPlaceholder[] = "WATCHDOG_PID=??????????";
 
+// A unix socket file the supervisor bound (--listen=unix:PATH). The destructor unlinks it if
+// PATH still holds that very socket (same device and inode), so a socket someone else bound
+// there since is left alone. Move-only.
+class SocketFile {
+ public:
+  SocketFile(std::string path, dev_t dev, ino_t ino) noexcept
+      : path_(std::move(path)), dev_(dev), ino_(ino) {}
+  SocketFile(SocketFile&& other) noexcept
+      : path_(std::exchange(other.path_, {})), dev_(other.dev_), ino_(other.ino_) {}
+  SocketFile& operator=(SocketFile&& other) noexcept;
+  SocketFile(const SocketFile&) = delete;
+  SocketFile& operator=(const SocketFile&) = delete;
+  ~SocketFile();
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  void remove() noexcept;
+  std::string path_;  // "" once moved from
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+};
+
+// Every socket the app gets at fd 3 on: those systemd passed (take_listen_fds), then those
+// bound for --listen (os/listen_sockets).
 struct ListenFds {
-  std::vector<UniqueFd> fds;       // fds[i] arrived as fd 3 + i and still has that number
+  std::vector<UniqueFd> fds;       // fds[i] is the app's fd 3 + i (systemd's arrived as such)
   std::vector<std::string> names;  // names[i]: its LISTEN_FDNAMES entry ("unknown" if none)
+  std::vector<SocketFile> files;   // socket files of --listen=unix:PATH, removed at the end
   bool empty() const noexcept { return fds.empty(); }
 };
 
