@@ -71,8 +71,9 @@
 //   echo-server [K]        serve the socket-activated listening socket at fd 3 (LISTEN_PID must
 //                          be ours): print "listening pid=N fds=F names=A:B"; per connection read
 //                          a line, write it back, close; after K connections (K > 0) print
-//                          "crashing pid=N after K connections" and die of SIGSEGV. TERM or INT:
-//                          exit 0
+//                          "crashing pid=N after K connections" and die of SIGSEGV; READY=1 on
+//                          $NOTIFY_SOCKET once listening. TERM or INT: finish the connection in
+//                          hand, exit 0
 //   counter [crash]        a counter in a memfd kept in the supervisor's fd store: the fd named
 //                          "counter" in LISTEN_FDNAMES, or a new memfd sent with FDSTORE=1,
 //                          FDNAME=counter; add 1, print "counter=N pid=P"; with "crash" die of
@@ -920,7 +921,8 @@ int cmd_notify_fd(int argc, char** argv) {
   signal_loop();
 }
 
-void exit_zero(int) { _exit(0); }
+volatile sig_atomic_t g_stop_requested = 0;
+void request_stop(int) { g_stop_requested = 1; }
 
 int cmd_echo_server(int argc, char** argv) {
   long crash_after = 0;
@@ -941,12 +943,16 @@ int cmd_echo_server(int argc, char** argv) {
     dprintf(STDERR_FILENO, "testapp: echo-server: fd 3 is not a listening socket\n");
     return kUsage;
   }
+  // Graceful, as a server replaced by a hot restart must be: the connection in hand is
+  // finished, then the process exits (no SA_RESTART: a blocked accept returns EINTR).
   struct sigaction graceful {};
-  graceful.sa_handler = exit_zero;
+  graceful.sa_handler = request_stop;
   sigaction(SIGTERM, &graceful, nullptr);
   sigaction(SIGINT, &graceful, nullptr);
   say("listening pid=%d fds=%ld names=%s", getpid(), listen_fds, names ? names : "");
+  if (getenv("NOTIFY_SOCKET") != nullptr) send_notify("READY=1");
   for (long served = 0;;) {
+    if (g_stop_requested) _exit(0);
     int conn = accept4(3, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
