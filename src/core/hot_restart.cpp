@@ -122,13 +122,15 @@ void Reducer::hot_stop(state::HotRestart& hr, int forward) {
 // The new generation is ready: it serves from now on; the old one gets the stop signal.
 void Reducer::promote() {
   auto& hr = std::get<state::HotRestart>(m_.state);
-  log(LogLevel::kInfo, "hot restart: pid " + std::to_string(hr.next.main) +
-                           " takes over; stopping pid " + std::to_string(hr.old.main));
-  emit(action::SignalMain{hr.old.number, cfg_.stop_signal});
-  emit(action::SignalMain{hr.old.number, kSigCont});
-  retire(hr.old.number, now_ + cfg_.stop_timeout_ms);
+  const Generation old = std::move(hr.old);
   m_.state = state::Running{std::move(hr.next), std::nullopt, watchdog_from_now()};
-  become_ready();  // READY=1 up: the reload is over
+  become_ready();  // "pid N is ready", and READY=1 up: the reload is over
+  const Generation& next = std::get<state::Running>(m_.state).gen;
+  log(LogLevel::kInfo, "hot restart: pid " + std::to_string(next.main) +
+                           " takes over; stopping pid " + std::to_string(old.main));
+  emit(action::SignalMain{old.number, cfg_.stop_signal});
+  emit(action::SignalMain{old.number, kSigCont});
+  retire(old.number, now_ + cfg_.stop_timeout_ms);
 }
 
 void Reducer::roll_back(const std::string& why) {
