@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <map>
@@ -128,6 +129,10 @@ class LoadClient {
   }
   int ok() const { return ok_; }
   int failed() const { return failed_; }
+  double slowest_ms() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return slowest_ms_;
+  }
   std::string failures() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return failures_;
@@ -156,6 +161,7 @@ class LoadClient {
       const Reply reply = http_get(port_);
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        slowest_ms_ = std::max(slowest_ms_, ms_between(start, Clock::now()));
         if (reply.error == 0) {
           ++ok_;
           ++by_master_[reply.ppid];
@@ -181,6 +187,7 @@ class LoadClient {
   std::map<pid_t, int> by_master_;
   std::map<pid_t, std::set<pid_t>> workers_;
   std::pair<pid_t, pid_t> last_{0, 0};
+  double slowest_ms_ = 0;
   std::thread thread_;
 };
 
@@ -226,7 +233,7 @@ class Gunicorn : public E2ETest {
   void finish(LoadClient& load, SupervisedRun& run) {
     load.stop();
     std::cout << "[ measured ] " << cgroup_mode() << ": " << load.ok() << " requests served, "
-              << load.failed() << " failed\n";
+              << load.failed() << " failed, the slowest in " << load.slowest_ms() << " ms\n";
     EXPECT_EQ(load.failed(), 0) << load.failures() << run.log();
     run.send(SIGTERM);
     EXPECT_EQ(run.wait_exit(20000ms), 0) << run.log();
@@ -247,7 +254,6 @@ TEST_F(Gunicorn, Kill9OfTheMasterIsRestartedWithNoFailedRequest) {
       << load.failures() << run->log();
   for (int round = 1; round <= 2; ++round) {
     SCOPED_TRACE("kill -9, round " + std::to_string(round));
-    const int before = load.ok();
     ASSERT_EQ(kill(master, SIGKILL), 0);
     auto restarted = run->expect_err(R"(started \S+ as pid (\d+))", 15000ms);
     ASSERT_TRUE(restarted) << run->log();
@@ -257,7 +263,6 @@ TEST_F(Gunicorn, Kill9OfTheMasterIsRestartedWithNoFailedRequest) {
     // The new master's workers serve; the old ones (orphans, stopped by the supervisor) are gone.
     ASSERT_TRUE(eventually([&] { return load.served_by(next) >= 20; }, 15000ms))
         << load.failures() << run->log();
-    EXPECT_GT(load.ok(), before + 20);
     for (pid_t worker : load.workers_of(master)) {
       EXPECT_TRUE(wait_gone(worker, 15000ms)) << "old worker " << worker << " still runs";
     }
