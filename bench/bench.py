@@ -1148,12 +1148,12 @@ def scen_zerodowntime(ctx):
     restarts = 3 if q else 10
     interval_us = 1000
     res = {"crashes": crashes, "every": every, "restarts": restarts, "interval_us": interval_us,
-           "crash": {}, "restart": {}, "labels": {}}
+           "crash": {}, "restart": {}, "labels": {"crash": {}, "restart": {}}}
     for scenario, events in (("crash", crashes), ("restart", restarts)):
         for mode in zd_modes(ctx, 0, scenario):
             progress(f"  zero downtime, {events} {scenario}es: {mode.label}" if scenario == "crash"
                      else f"  zero downtime, {events} restarts: {mode.label}")
-            res["labels"][mode.name] = mode.label
+            res["labels"][scenario][mode.name] = mode.label
             try:
                 res[scenario][mode.name] = zd_once(ctx, mode, scenario, events, every, interval_us)
             except Exception as e:  # noqa: BLE001 - one tool's failure is a result
@@ -1232,6 +1232,27 @@ def supervisor_backend(sup):
     return "unknown"
 
 
+def merge_into_published(data, chosen):
+    """With --only: the published results (docs/benchmarks/results.json) with the scenarios
+    of this run replaced, each stamped with this run's machine block, so that the document is
+    rewritten with the other scenarios' figures unchanged. Without published results: this
+    run alone."""
+    path = os.path.join(ROOT, "docs", "benchmarks", "results.json")
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return data
+    merged = {"machine": old["machine"], "results": dict(old["results"]),
+              "errors": [e for e in old.get("errors", [])
+                         if not any(e.startswith(s) for s in chosen)]}
+    for name in chosen:
+        if name in data["results"]:
+            merged["results"][name] = dict(data["results"][name], machine=data["machine"])
+    merged["errors"] += data["errors"]
+    return merged
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a few seconds a scenario")
@@ -1287,6 +1308,10 @@ def main():
     data = {"machine": info, "results": ctx.results, "errors": ctx.errors}
     import report  # bench/report.py
 
+    docs_data = data
+    if set(chosen) != set(SCENARIOS) and not args.no_docs:
+        docs_data = merge_into_published(data, chosen)
+
     if args.json:
         with open(args.json, "w") as f:
             json.dump(data, f, indent=1)
@@ -1294,7 +1319,7 @@ def main():
     print()
     print(headline)
     if not args.no_docs:
-        report.write_docs(data, os.path.join(ROOT, "docs"))
+        report.write_docs(docs_data, os.path.join(ROOT, "docs"))
         progress("bench: wrote docs/benchmarks.md and docs/benchmarks/*.png")
     if ctx.errors:
         print(f"bench: {len(ctx.errors)} run(s) failed:", file=sys.stderr)
