@@ -323,12 +323,14 @@ def zd_plot(outdir, name, title, ylabel, z, key, unit, labels=ZD_PLOT_LABELS):
         return None
     dat = os.path.join(outdir, name + ".dat")
     floor = 0.5 if unit == 1 else 0.01
+    top = floor
     with open(dat, "w") as f:
         for i, m in enumerate(modes):
             vals = []
             for sc in ("crash", "restart"):
                 v = z.get(sc, {}).get(m, {}).get(key)
                 vals.append(NA if v is None else v / unit)
+                top = max(top, 0 if v is None else v / unit)
             cells = " ".join(
                 "- -" if v == NA else f"{max(v, floor)} \"{v:.0f}\"" if unit == 1
                 else f"{max(v, floor)} \"{v:.1f}\"" for v in vals)
@@ -339,11 +341,11 @@ set ylabel "{ylabel}"
 set boxwidth 0.35
 set style fill solid 0.5
 set xrange [-0.7:{len(modes) - 0.3}]
-set yrange [{floor}:*]
+set yrange [{floor}:{top * 4}]
 set logscale y
 set xtics rotate by -30
 set grid ytics
-set key top left
+set key outside top center horizontal
 set datafile missing '-'
 plot '{name}.dat' using ($1-0.18):3:xticlabels(2) with boxes lc rgb '#3060a0' title 'crash every {z['every']} requests ({z['crashes']} crashes)', \
      '' using ($1+0.18):5 with boxes lc rgb '#c06030' title '{z['restarts']} restarts on purpose', \
@@ -402,7 +404,8 @@ def zd_section(res, tmp, plots, img, targets):
                 continue
             kinds = ", ".join(f"{n} {k}" for k, n in sorted(v["kinds"].items())) or "—"
             rows.append([labels.get(mname, mname).replace("supervisor", "**supervisor**", 1)
-                         if mname.startswith("supervisor") else LABELS.get(mname, mname),
+                         if mname in ("supervisor-hot", "supervisor-listen", "supervisor")
+                         else LABELS.get(mname, mname),
                          v["requests"], f"**{v['failed']}**", kinds, dur(v["p50"]),
                          dur(v["p99"]), dur(v["max"]), dur(v["longest_gap"]),
                          f"{v['seconds']:.1f} s"])
@@ -434,7 +437,10 @@ def zd_section(res, tmp, plots, img, targets):
              "runsv and supervise: 1 s; supervisord: its 1 s poll) and on the client's rate. "
              "With `--listen` the socket stays open in the supervisor: a connection made while "
              "no server runs waits in the backlog and is served by the next one, so the outage "
-             "shows as latency, not as failures.\n")
+             "shows as latency, not as failures. The latency columns cover the served "
+             "requests only, so a tool that refuses during an outage is not charged for it "
+             "there (s6-supervise's low p99 in the restart table): read them beside the failed "
+             "column.\n")
     return L
 
 
