@@ -445,7 +445,7 @@ stopasgroup=true
 killasgroup=true
 stdout_logfile=NONE
 stderr_logfile=NONE
-""")
+""" + ("startsecs=0\n" if scenario == "zerodowntime" else ""))
         p = popen(["supervisord", "-n", "-c", conf], cwd=d, log=self.ctx.log)
         run = Run(self, p, p.pid, sock=sock, rpc=None)
         return run
@@ -455,6 +455,14 @@ stderr_logfile=NONE
             run.rpc = xmlrpc.client.ServerProxy("http://localhost",
                                                 transport=UnixTransport(run.sock))
         run.rpc.supervisor.signalProcess("app", "HUP")
+
+    def restart_app(self, run):
+        """`supervisorctl restart app`: stop (and wait), then start."""
+        if run.rpc is None:
+            run.rpc = xmlrpc.client.ServerProxy("http://localhost",
+                                                transport=UnixTransport(run.sock))
+        run.rpc.supervisor.stopProcess("app", True)
+        run.rpc.supervisor.startProcess("app", False)
 
     def terminate(self, run):
         try:
@@ -992,6 +1000,166 @@ def scen_stop(ctx):
     ctx.results["stop"] = res
 
 
+# ---- 8. zero downtime
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class ZdMode:
+    """One way to run bench/c/zd_server under a tool, for the zero-downtime scenario: how it is
+    started (`argv` or a peer's Tool.start) and how a deployment (a restart on purpose) is
+    asked for."""
+
+    def __init__(self, name, label, tool, argv=None, deploy="term-app"):
+        self.name, self.label, self.tool, self.argv, self.deploy = name, label, tool, argv, deploy
+
+
+def zd_modes(ctx, port, scenario):
+    sup = ctx.sup
+    # -l 0: restart at once every time (the default backoff doubles up to 80 s in a crash loop,
+    # which with --listen only delays the queued clients, and without it refuses them longer).
+    on_crash = ["-c", "-l", "0"]
+    always = ["--restart=always", "-l", "0"]
+    listen = [f"--listen=127.0.0.1:{port}"]
+    modes = []
+    if scenario == "crash":
+        modes += [
+            ZdMode("supervisor-listen", "supervisor --listen", ctx.tool("supervisor"),
+                   [sup] + on_crash + listen + ["--"]),
+            ZdMode("supervisor", "supervisor (app binds)", ctx.tool("supervisor"),
+                   [sup] + on_crash + ["--"]),
+        ]
+    else:
+        modes += [
+            ZdMode("supervisor-hot", "supervisor --listen --hot-restart", ctx.tool("supervisor"),
+                   [sup, "--ready=notify", "--hot-restart=HUP"] + on_crash + listen + ["--"],
+                   deploy="hup"),
+            ZdMode("supervisor-listen", "supervisor --listen (kill, restart)",
+                   ctx.tool("supervisor"), [sup] + always + listen + ["--"]),
+            ZdMode("supervisor", "supervisor (app binds; kill, restart)", ctx.tool("supervisor"),
+                   [sup] + always + ["--"]),
+        ]
+    if ctx.quick:
+        return modes + [ZdMode("daemon", "daemon -r", ctx.tool("daemon"),
+                               ["daemon", "-N", "-f", "-r", "--idiot", "-A", "10000", "--"])]
+    modes += [
+        ZdMode("s6", "s6-supervise", ctx.tool("s6"), deploy="control-t"),
+        ZdMode("runit", "runsv (runit)", ctx.tool("runit"), deploy="control-t"),
+        ZdMode("daemontools", "supervise (daemontools)", ctx.tool("daemontools"),
+               deploy="control-t"),
+        ZdMode("supervisord", "supervisord", ctx.tool("supervisord"), deploy="rpc-restart"),
+        # --idiot -A 10000: no 300 s pause after 5 runs shorter than --acceptable (300 s).
+        ZdMode("daemon", "daemon -r (libslack)", ctx.tool("daemon"),
+               ["daemon", "-N", "-f", "-r", "--idiot", "-A", "10000", "--"]),
+    ]
+    return modes
+
+
+def zd_stats(records, t_from, t_to):
+    """records: (start ns, latency ns, errno, pid) of the requests started in [t_from, t_to]."""
+    rs = [r for r in records if t_from <= r[0] <= t_to]
+    ok = [r for r in rs if r[2] == 0]
+    lat = [r[1] for r in ok]
+    kinds = {}
+    for r in rs:
+        if r[2]:
+            k = {111: "refused", 104: "reset", 32: "reset", 11: "timeout"}.get(r[2], f"errno {r[2]}")
+            kinds[k] = kinds.get(k, 0) + 1
+    # the longest time without a reply: between the ends of two served requests in a row
+    ends = sorted(r[0] + r[1] for r in ok)
+    gap = max((b - a for a, b in zip(ends, ends[1:])), default=None)
+    return {
+        "requests": len(rs), "served": len(ok), "failed": len(rs) - len(ok), "kinds": kinds,
+        "p50": pct(lat, 50), "p99": pct(lat, 99), "max": max(lat) if lat else None,
+        "longest_gap": gap, "pids": len({r[3] for r in ok}),
+        "seconds": (t_to - t_from) / 1e9,
+    }
+
+
+def zd_once(ctx, mode, scenario, events, every, interval_us):
+    """Runs zd_server under the mode, a client loop against it, and `events` crashes (the
+    server dies after every `every` requests) or deployments; returns the client's figures."""
+    port = free_port()
+    fifo = Fifo(ctx.work.path("fifo"))
+    out = ctx.work.path("client.txt")
+    crash_every = every if scenario == "crash" else 0
+    app = [ctx.helper("zd_server"), fifo.path, str(port), str(crash_every)]
+    modes = {m.name: m for m in zd_modes(ctx, port, scenario)}
+    mode = modes[mode.name]  # with this run's port
+    tool = mode.tool
+    if mode.argv:
+        p = popen(mode.argv + app, log=ctx.log)
+        run = Run(tool, p, p.pid)
+    else:
+        run = tool.start(app, "zerodowntime")
+    client = None
+    try:
+        pid = fifo.event(15, tags=("S",))[2]
+        client = subprocess.Popen([ctx.helper("zd_client"), str(port), str(interval_us), out],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        # Deployments are spaced: a while of normal service after each (supervise, runsv and
+        # s6-supervise also take their control byte only a second after a start).
+        settle = 0.3 if ctx.quick else 1.2
+        if scenario == "restart":
+            time.sleep(settle)
+        for i in range(events):
+            if scenario == "restart":
+                if mode.deploy == "hup":
+                    os.kill(run.pid, signal.SIGHUP)
+                elif mode.deploy == "control-t":
+                    tool.control(run, b"t")
+                elif mode.deploy == "rpc-restart":
+                    tool.restart_app(run)
+                else:
+                    os.kill(pid, signal.SIGTERM)
+            else:
+                fifo.event(15, tags=("D",))
+            pid = fifo.event(15, tags=("S",), pred=lambda e, old=pid: e[2] != old)[2]
+            if scenario == "restart":
+                time.sleep(settle)
+        time.sleep(0.1)
+        t_to = now()
+        client.send_signal(signal.SIGTERM)
+        client.wait(30)
+        records = []
+        with open(out) as f:
+            for line in f:
+                a, b, c, d = line.split()
+                records.append((int(a), int(b), int(c), int(d)))
+        return zd_stats(records, records[0][0] if records else t_to, t_to)
+    finally:
+        if client and client.poll() is None:
+            client.kill()
+            client.wait()
+        tool.terminate(run)
+        fifo.close()
+
+
+def scen_zerodowntime(ctx):
+    q = ctx.quick
+    crashes, every = (3, 20) if q else (25, 20)
+    restarts = 3 if q else 10
+    interval_us = 1000
+    res = {"crashes": crashes, "every": every, "restarts": restarts, "interval_us": interval_us,
+           "crash": {}, "restart": {}, "labels": {"crash": {}, "restart": {}}}
+    for scenario, events in (("crash", crashes), ("restart", restarts)):
+        for mode in zd_modes(ctx, 0, scenario):
+            progress(f"  zero downtime, {events} {scenario}es: {mode.label}" if scenario == "crash"
+                     else f"  zero downtime, {events} restarts: {mode.label}")
+            res["labels"][scenario][mode.name] = mode.label
+            try:
+                res[scenario][mode.name] = zd_once(ctx, mode, scenario, events, every, interval_us)
+            except Exception as e:  # noqa: BLE001 - one tool's failure is a result
+                ctx.error(f"zerodowntime-{scenario}", mode.name, e)
+    ctx.results["zerodowntime"] = res
+
+
 SCENARIOS = {
     "restart": scen_restart,
     "successor": scen_successor,
@@ -1000,6 +1168,7 @@ SCENARIOS = {
     "startup": scen_startup,
     "reap": scen_reap,
     "stop": scen_stop,
+    "zerodowntime": scen_zerodowntime,
 }
 
 
@@ -1062,6 +1231,27 @@ def supervisor_backend(sup):
     return "unknown"
 
 
+def merge_into_published(data, chosen):
+    """With --only: the published results (docs/benchmarks/results.json) with the scenarios
+    of this run replaced, each stamped with this run's machine block, so that the document is
+    rewritten with the other scenarios' figures unchanged. Without published results: this
+    run alone."""
+    path = os.path.join(ROOT, "docs", "benchmarks", "results.json")
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return data
+    merged = {"machine": old["machine"], "results": dict(old["results"]),
+              "errors": [e for e in old.get("errors", [])
+                         if not any(e.startswith(s) for s in chosen)]}
+    for name in chosen:
+        if name in data["results"]:
+            merged["results"][name] = dict(data["results"][name], machine=data["machine"])
+    merged["errors"] += data["errors"]
+    return merged
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a few seconds a scenario")
@@ -1117,6 +1307,10 @@ def main():
     data = {"machine": info, "results": ctx.results, "errors": ctx.errors}
     import report  # bench/report.py
 
+    docs_data = data
+    if set(chosen) != set(SCENARIOS) and not args.no_docs:
+        docs_data = merge_into_published(data, chosen)
+
     if args.json:
         with open(args.json, "w") as f:
             json.dump(data, f, indent=1)
@@ -1124,7 +1318,7 @@ def main():
     print()
     print(headline)
     if not args.no_docs:
-        report.write_docs(data, os.path.join(ROOT, "docs"))
+        report.write_docs(docs_data, os.path.join(ROOT, "docs"))
         progress("bench: wrote docs/benchmarks.md and docs/benchmarks/*.png")
     if ctx.errors:
         print(f"bench: {len(ctx.errors)} run(s) failed:", file=sys.stderr)

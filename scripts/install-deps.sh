@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing supervisor needs on Debian 12, from Debian's archive:
 # the toolchain, GoogleTest, and the real daemons the end-to-end suite runs (nginx, redis,
-# haproxy). Packages already present are left alone.
+# haproxy, gunicorn). Packages already present are left alone.
 set -euo pipefail
 
 packages=(build-essential cmake libgtest-dev libgmock-dev nginx-light redis-server haproxy
-          systemd util-linux procps)
+          gunicorn systemd util-linux procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
