@@ -302,7 +302,7 @@ TEST_F(NotifyApp, ReadyFromOutsideTheAppIsIgnored) {
   SupervisedRun run(supervise({"--ready=notify", "--debug"}, {"notify", "+wait=USR1", "READY=1"}));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
-  auto address = sd::environ_of(app, "NOTIFY_SOCKET");
+  auto address = environ_of(app, "NOTIFY_SOCKET");
   ASSERT_TRUE(address) << "the app got no NOTIFY_SOCKET";
   ASSERT_TRUE(sd::send_from_test(*address, "READY=1"));  // the test is no process of the app
   barrier(run);
@@ -586,7 +586,7 @@ TEST_F(NotifyMainPid, MainPidFromOutsideTheAppIsIgnored) {
   ASSERT_TRUE(parent);
   ASSERT_TRUE(run.expect_err(kMainPid + R"( \(MAINPID\))"));
   // The test (no process of the app) names the original launcher, a live process of the app.
-  auto address = sd::environ_of(static_cast<pid_t>(parent->num(2)), "NOTIFY_SOCKET");
+  auto address = environ_of(static_cast<pid_t>(parent->num(2)), "NOTIFY_SOCKET");
   ASSERT_TRUE(address);
   ASSERT_TRUE(sd::send_from_test(*address, "MAINPID=" + parent->groups[2]));
   run.send(SIGUSR1);

@@ -12,12 +12,10 @@
 #include <set>
 
 #include "harness.hpp"
-#include "sd_helpers.hpp"
 
 namespace e2e {
 namespace {
 
-using sd::Launched;
 namespace fs = std::filesystem;
 
 class Pid1 : public E2ETest {
@@ -30,11 +28,11 @@ class Pid1 : public E2ETest {
   // before the test could see it). Sets unshare_failed_ when PID namespaces are not available
   // here (unshare itself complains).
   void start(std::vector<std::string> options, std::vector<std::string> app) {
-    std::vector<std::string> argv = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
-                                     kSupervisor};
-    for (auto& a : sd::cgroup_flag()) argv.push_back(a);
-    for (auto& a : supervise(std::move(options), std::move(app))) argv.push_back(a);
-    run_ = std::make_unique<Launched>(argv);
+    RunOptions run_options;
+    run_options.wrapper = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"};
+    run_ = std::make_unique<SupervisedRun>(supervise(std::move(options), std::move(app)),
+                                           run_options);
+    // No event tells when unshare has forked the supervisor.
     eventually([&] {
       auto kids = children_of(run_->pid());
       if (kids.size() == 1) supervisor_ = kids[0];
@@ -60,10 +58,7 @@ class Pid1 : public E2ETest {
   }
 
   void send(int sig) {
-    int fd = pidfd_open(supervisor_, 0);
-    ASSERT_GE(fd, 0) << "the supervisor is gone\n" << run_->log();
-    EXPECT_EQ(pidfd_send_signal(fd, sig, nullptr, 0), 0) << strerror(errno);
-    close(fd);
+    EXPECT_TRUE(signal_pid(supervisor_, sig)) << strerror(errno) << "\n" << run_->log();
   }
 
   // The cgroup directories holding this supervisor's app, found while it runs. In its
@@ -98,7 +93,7 @@ class Pid1 : public E2ETest {
     E2ETest::TearDown();
   }
 
-  std::unique_ptr<Launched> run_;
+  std::unique_ptr<SupervisedRun> run_;
   pid_t supervisor_ = 0;
   std::string unshare_failed_;
   std::vector<std::string> cgroups_;

@@ -205,7 +205,7 @@ TEST_F(Signals, StopSignalAndKillSignalReplaceTermAndKill) {
 // leads a session on a pseudo-terminal; the test types Ctrl-C on it.
 TEST_F(Signals, CtrlCInTerminalReachesTheAppOnce) {
   RunOptions options;
-  options.terminal = true;
+  options.terminal = TerminalMode::kStdin;
   SupervisedRun run(supervise({"--stop-timeout=1"}, {"print-signals", "keep"}), options);
   ASSERT_TRUE(run.started()) << run.setup_error();
   ASSERT_NE(ready_app(run), 0);

@@ -181,7 +181,7 @@ TEST_F(Watchdog, PingsFromOutsideTheAppDoNotFeedTheWatchdog) {
   auto app = watchdog_app(run);
   ASSERT_TRUE(app);
   pid_t pid = static_cast<pid_t>(app->num(2));
-  auto address = sd::environ_of(pid, "NOTIFY_SOCKET");
+  auto address = environ_of(pid, "NOTIFY_SOCKET");
   ASSERT_TRUE(address);
   // Every 250 ms for 2 s, twice the interval (the rhythm is the behaviour under test).
   std::optional<Match> missed;
