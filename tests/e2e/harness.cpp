@@ -549,6 +549,18 @@ std::optional<Match> SupervisedRun::expect_line(Stream stream, const std::string
 
 std::optional<Match> SupervisedRun::expect_anywhere(Stream stream, const std::string& regex,
                                                     Millis deadline) {
+  auto m = find_anywhere(stream, regex, deadline);
+  if (!m) {
+    ADD_FAILURE() << "no line matching /" << regex << "/ on "
+                  << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
+                  << deadline.count() << " ms\n"
+                  << log();
+  }
+  return m;
+}
+
+std::optional<Match> SupervisedRun::find_anywhere(Stream stream, const std::string& regex,
+                                                  Millis deadline) {
   std::regex re(regex);
   const auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
   const int& fd = stream == Stream::kOut ? out_fd_ : err_fd_;
@@ -563,14 +575,9 @@ std::optional<Match> SupervisedRun::expect_anywhere(Stream stream, const std::st
         return match;
       }
     }
-    if (fd < 0 || Clock::now() >= until) break;
+    if (fd < 0 || Clock::now() >= until) return std::nullopt;
     poll_once(remaining_ms(until), false);
   }
-  ADD_FAILURE() << "no line matching /" << regex << "/ on "
-                << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
-                << deadline.count() << " ms\n"
-                << log();
-  return std::nullopt;
 }
 
 bool SupervisedRun::running() {

@@ -144,6 +144,8 @@ class SupervisedRun {
   // before: for lines of different processes sharing one terminal, whose order is not fixed.
   std::optional<Match> expect_anywhere(Stream stream, const std::string& regex,
                                        Millis deadline = kDeadline);
+  // Like expect_anywhere, but a timeout is not a failure.
+  std::optional<Match> find_anywhere(Stream stream, const std::string& regex, Millis deadline);
 
   // Every line read so far on a stream (reads what is available first).
   const std::vector<Line>& lines(Stream stream);

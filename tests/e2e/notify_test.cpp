@@ -438,7 +438,8 @@ TEST_F(NotifyReadiness, StartTimeoutStopsAnAppThatNeverBecomesReady) {
   EXPECT_NEAR(ms_between(started->at, term->at), 1000, kTolerance) << run.log();
   auto killed = run.expect_err("killed by SIGKILL", 4000ms);
   ASSERT_TRUE(killed);
-  EXPECT_NEAR(ms_between(term->at, killed->at), 1000, kTolerance) << run.log();
+  // Not before the stop timeout (its exact length: Signals.IgnoredTermEscalatesToKill...).
+  EXPECT_GE(ms_between(term->at, killed->at), 1000 - kTolerance) << run.log();
   EXPECT_EQ(run.wait_exit(), 128 + SIGKILL) << run.log();
 }
 
