@@ -435,7 +435,7 @@ void SupervisedRun::tear_down() {
   auto cgroups = leftover_cgroups(supervisors);
   for (const auto& dir : cgroups) {
     if (!harness_killed) {
-      ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir;
+      ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir << "\n" << log();
     }
     remove_cgroup_tree(dir);
   }
@@ -512,21 +512,21 @@ void SupervisedRun::read_available(int /*timeout_ms*/) {
   }
 }
 
-std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& regex,
-                                              Millis deadline) {
+// The first line from `*from` on that matches; `*from` ends just past it (or at the end).
+std::optional<Match> SupervisedRun::search(Stream stream, const std::string& regex,
+                                           Millis deadline, size_t* from) {
   std::regex re(regex);
-  auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
-  auto& cursor = stream == Stream::kOut ? out_cursor_ : err_cursor_;
+  const auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
   const int& fd = stream == Stream::kOut ? out_fd_ : err_fd_;
   auto until = Clock::now() + deadline;
   read_available(0);
   for (;;) {
-    for (; cursor < lines.size(); ++cursor) {
+    for (; *from < lines.size(); ++*from) {
       std::smatch m;
-      if (std::regex_search(lines[cursor].text, m, re)) {
-        Match match{lines[cursor].text, {}, lines[cursor].at};
+      if (std::regex_search(lines[*from].text, m, re)) {
+        Match match{lines[*from].text, {}, lines[*from].at};
         for (const auto& g : m) match.groups.push_back(g.str());
-        ++cursor;
+        ++*from;
         return match;
       }
     }
@@ -535,21 +535,23 @@ std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& 
   }
 }
 
+std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& regex,
+                                              Millis deadline) {
+  return search(stream, regex, deadline, stream == Stream::kOut ? &out_cursor_ : &err_cursor_);
+}
+
 std::optional<Match> SupervisedRun::expect_line(Stream stream, const std::string& regex,
                                                 Millis deadline) {
-  auto m = find_line(stream, regex, deadline);
-  if (!m) {
-    ADD_FAILURE() << "no line matching /" << regex << "/ on "
-                  << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
-                  << deadline.count() << " ms\n"
-                  << log();
-  }
-  return m;
+  return found_or_fail(find_line(stream, regex, deadline), stream, regex, deadline);
 }
 
 std::optional<Match> SupervisedRun::expect_anywhere(Stream stream, const std::string& regex,
                                                     Millis deadline) {
-  auto m = find_anywhere(stream, regex, deadline);
+  return found_or_fail(find_anywhere(stream, regex, deadline), stream, regex, deadline);
+}
+
+std::optional<Match> SupervisedRun::found_or_fail(std::optional<Match> m, Stream stream,
+                                                  const std::string& regex, Millis deadline) {
   if (!m) {
     ADD_FAILURE() << "no line matching /" << regex << "/ on "
                   << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
@@ -561,23 +563,8 @@ std::optional<Match> SupervisedRun::expect_anywhere(Stream stream, const std::st
 
 std::optional<Match> SupervisedRun::find_anywhere(Stream stream, const std::string& regex,
                                                   Millis deadline) {
-  std::regex re(regex);
-  const auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
-  const int& fd = stream == Stream::kOut ? out_fd_ : err_fd_;
-  auto until = Clock::now() + deadline;
-  read_available(0);
-  for (size_t seen = 0;;) {
-    for (; seen < lines.size(); ++seen) {
-      std::smatch m;
-      if (std::regex_search(lines[seen].text, m, re)) {
-        Match match{lines[seen].text, {}, lines[seen].at};
-        for (const auto& g : m) match.groups.push_back(g.str());
-        return match;
-      }
-    }
-    if (fd < 0 || Clock::now() >= until) return std::nullopt;
-    poll_once(remaining_ms(until), false);
-  }
+  size_t from = 0;
+  return search(stream, regex, deadline, &from);
 }
 
 bool SupervisedRun::running() {

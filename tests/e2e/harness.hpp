@@ -180,6 +180,10 @@ class SupervisedRun {
   void track_extra_supervisor(pid_t pid);
 
  private:
+  std::optional<Match> search(Stream stream, const std::string& regex, Millis deadline,
+                              size_t* from);
+  std::optional<Match> found_or_fail(std::optional<Match> m, Stream stream,
+                                     const std::string& regex, Millis deadline);
   void read_available(int timeout_ms);
   bool poll_once(int timeout_ms, bool wait_for_exit);
   void reap_if_exited();

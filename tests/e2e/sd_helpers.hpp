@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "harness.hpp"
+#include "notify_send.hpp"
 
 namespace e2e::sd {
 
@@ -187,53 +188,16 @@ class FakeSystemd {
 // a pipe's write end (sd_notify_barrier(3)). Returns false if sending or the barrier failed.
 inline bool send_from_test(const std::string& address, const std::string& bytes,
                            bool barrier = true) {
-  auto send_one = [&](const std::string& data, int pass_fd) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (address.empty() || address.size() >= sizeof addr.sun_path) return false;
-    memcpy(addr.sun_path, address.data(), address.size());
-    socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() +
-                                           (address[0] == '@' ? 0 : 1));
-    if (address[0] == '@') addr.sun_path[0] = '\0';
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    iovec iov{const_cast<char*>(data.data()), data.size()};
-    msghdr msg{};
-    msg.msg_name = &addr;
-    msg.msg_namelen = len;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (pass_fd >= 0) {
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-    }
-    bool ok = sendmsg(fd, &msg, MSG_NOSIGNAL) >= 0;
-    if (!ok) ADD_FAILURE() << "sendmsg to " << address << ": " << strerror(errno);
-    close(fd);
-    return ok;
-  };
-  if (!send_one(bytes, -1)) return false;
-  if (!barrier) return true;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return false;
-  bool ok = send_one("BARRIER=1", p[1]);
-  close(p[1]);
-  if (ok) {
-    pollfd pfd{p[0], POLLIN, 0};
-    int r;
-    do r = poll(&pfd, 1, static_cast<int>(kDeadline.count()));
-    while (r < 0 && errno == EINTR);
-    ok = r == 1;
-    if (!ok) ADD_FAILURE() << "the receiver at " << address << " did not take BARRIER=1";
+  if (int err = notify_send::send(address, bytes); err != 0) {
+    ADD_FAILURE() << "sendmsg to " << address << ": " << strerror(err);
+    return false;
   }
-  close(p[0]);
-  return ok;
+  if (!barrier) return true;
+  if (int err = notify_send::barrier(address, static_cast<int>(kDeadline.count())); err != 0) {
+    ADD_FAILURE() << "the receiver at " << address << " did not take BARRIER=1: " << strerror(err);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace e2e::sd
