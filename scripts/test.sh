@@ -10,7 +10,7 @@ scripts/install-deps.sh
 
 jobs=$(nproc)
 # The tests mostly wait on events and timers, not on the CPU: several run at once per core.
-# Those that would collide say so in tests/CMakeLists.txt (RUN_SERIAL, RESOURCE_LOCK).
+# Those that would collide say so in tests/CMakeLists.txt (RUN_SERIAL).
 test_jobs=$((jobs * 4))
 run_suite() {
   local dir=$1; shift

@@ -317,7 +317,7 @@ TEST_F(Daemons, HaproxyMasterWorkerReloadUnderLoad) {
   const pid_t master = started->pid(1);
   ASSERT_TRUE(sup.expect_out(R"(New worker \(?(\d+)\)? forked)", kDaemonDeadline));
   ASSERT_TRUE(eventually([&] { return http_get(port).body == "backend\n"; })) << sup.log();
-  const std::string exe = fs::read_symlink("/proc/" + pid_str(master) + "/exe").string();
+  const std::string exe = exe_of(master);
   std::vector<pid_t> workers = live_children_of(master);
   ASSERT_EQ(workers.size(), 1u) << sup.log();
   remember_app(sup);
@@ -338,7 +338,7 @@ TEST_F(Daemons, HaproxyMasterWorkerReloadUnderLoad) {
     workers = live_children_of(master);
     ASSERT_EQ(workers, std::vector<pid_t>{fresh->pid(1)}) << sup.log();
     EXPECT_EQ(read_pid_file(dir / "haproxy.pid"), master) << "the master re-executed in place";
-    EXPECT_EQ(fs::read_symlink("/proc/" + pid_str(master) + "/exe").string(), exe);
+    EXPECT_EQ(exe_of(master), exe);
     EXPECT_TRUE(load.progressed(20)) << "the new worker serves";
     remember_app(sup);
   }

@@ -362,6 +362,8 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   pidfd_ = pidfd_open(pid_, 0);
   if (pidfd_ < 0) ADD_FAILURE() << "pidfd_open: " << strerror(errno);
   exit_fd_ = child_ == pid_ ? pidfd_ : pidfd_open(child_, 0);
+  // In a PID namespace the supervisor knows itself as PID 1 and names its cgroup after that.
+  cgroup_names_.push_back(app_cgroup_name(pid_, options.pid_namespace ? 1 : pid_));
   live_runs().insert(this);
 }
 
@@ -430,9 +432,7 @@ void SupervisedRun::tear_down() {
   }
   kill_and_reap(this, unowned_descendants(this));
 
-  // In a PID namespace the supervisor knows itself as PID 1 and names its cgroup after that.
-  if (child_ != pid_) supervisors.push_back(1);
-  auto cgroups = leftover_cgroups(supervisors);
+  auto cgroups = cgroups_named(cgroup_names_);
   for (const auto& dir : cgroups) {
     if (!harness_killed) {
       ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir << "\n" << log();
@@ -451,7 +451,10 @@ void SupervisedRun::type(const std::string& keys) {
   }
 }
 
-void SupervisedRun::track_extra_supervisor(pid_t pid) { extra_supervisors_.push_back(pid); }
+void SupervisedRun::track_extra_supervisor(pid_t pid) {
+  extra_supervisors_.push_back(pid);
+  cgroup_names_.push_back(app_cgroup_name(pid, pid));
+}
 
 void SupervisedRun::reap_if_exited() {
   if (exited_ || pid_ <= 0) return;
@@ -795,13 +798,34 @@ std::optional<std::string> environ_of(pid_t pid, const std::string& name) {
   return std::nullopt;
 }
 
+std::optional<std::string> status_field(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        line[name.size()] == ':') {
+      auto value = line.find_first_not_of(" \t", name.size() + 1);
+      return value == std::string::npos ? "" : line.substr(value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> cgroups_of(pid_t pid) {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    out[line.substr(0, first)] = line.substr(second + 1);
+  }
+  return out;
+}
+
 bool catches_signal(pid_t pid, int sig) {
-  auto text = read_file("/proc/" + std::to_string(pid) + "/status");
-  if (!text) return false;
   auto mask = [&](const std::string& field) -> unsigned long long {
-    const size_t at = text->find("\n" + field + ":");
-    if (at == std::string::npos) return 0;
-    return strtoull(text->c_str() + at + field.size() + 2, nullptr, 16);
+    auto value = status_field(pid, field);
+    return value ? strtoull(value->c_str(), nullptr, 16) : 0;
   };
   const unsigned long long bit = 1ULL << (sig - 1);
   return (mask("SigCgt") & bit) != 0 && (mask("SigBlk") & bit) == 0;
@@ -850,9 +874,9 @@ bool wait_gone(pid_t pid, Millis deadline) { return ExitWatch(pid).wait(deadline
 
 // ---- cgroups ----
 
-std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
-  std::vector<std::string> prefixes;
-  for (pid_t p : pids) prefixes.push_back("supervisor." + std::to_string(p) + ".");
+namespace {
+// Directories under any cgroup mount, however deep, whose name `matches`.
+std::vector<std::string> find_cgroups(const std::function<bool(const std::string&)>& matches) {
   std::vector<std::string> found;
   std::ifstream mountinfo("/proc/self/mountinfo");
   for (std::string line; std::getline(mountinfo, line);) {
@@ -870,13 +894,34 @@ std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
          it != end; it.increment(ec)) {
       if (ec) break;
       if (!it->is_directory(ec)) continue;
-      std::string name = it->path().filename();
-      for (const auto& prefix : prefixes) {
-        if (name.rfind(prefix, 0) == 0) found.push_back(it->path());
-      }
+      if (matches(it->path().filename())) found.push_back(it->path());
     }
   }
   return found;
+}
+}  // namespace
+
+std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
+  return find_cgroups([&](const std::string& name) {
+    for (pid_t p : pids) {
+      if (name.rfind("supervisor." + std::to_string(p) + ".", 0) == 0) return true;
+    }
+    return false;
+  });
+}
+
+std::string app_cgroup_name(pid_t pid, pid_t pid_in_ns) {
+  auto st = read_stat(pid);
+  struct stat ns {};
+  if (!st || stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &ns) != 0) return "";
+  return "supervisor." + std::to_string(pid_in_ns) + "." + std::to_string(st->starttime) + "." +
+         std::to_string(ns.st_ino);
+}
+
+std::vector<std::string> cgroups_named(const std::vector<std::string>& names) {
+  return find_cgroups([&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  });
 }
 
 // ---- files ----

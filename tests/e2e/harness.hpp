@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -206,6 +207,7 @@ class SupervisedRun {
   int setup_errno_ = 0;
   std::string setup_step_;
   std::vector<pid_t> extra_supervisors_;
+  std::vector<std::string> cgroup_names_;  // app_cgroup_name() of each supervisor of the run
 };
 
 // A process the test starts itself, outside any supervisor (testapp ARGS...): exempt from the
@@ -244,6 +246,10 @@ std::vector<pid_t> descendants_of(pid_t pid);      // transitively, zombies incl
 std::vector<pid_t> zombies_of(pid_t parent);        // zombie children of `parent`
 std::string cmdline_of(pid_t pid);                  // argv joined by spaces, "" if gone
 std::string exe_of(pid_t pid);                      // readlink /proc/PID/exe
+// One field of /proc/PID/status ("NSpid", "SigCgt", ...) without its name, nullopt if absent.
+std::optional<std::string> status_field(pid_t pid, const std::string& name);
+// /proc/PID/cgroup as {hierarchy id: path}; hierarchy "0" is cgroup v2.
+std::map<std::string, std::string> cgroups_of(pid_t pid);
 // One variable of a process's environment (/proc/PID/environ), nullopt if unset.
 std::optional<std::string> environ_of(pid_t pid, const std::string& name);
 // Whether `pid` has a handler installed for `sig` and does not block it (SigCgt and SigBlk in
@@ -283,6 +289,14 @@ bool wait_gone(pid_t pid, Millis deadline = kDeadline);
 
 // Directories named supervisor.<pid>.* (for any of `pids`) under any cgroup mount.
 std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids);
+
+// The name the supervisor `pid` gives its app's cgroup (supervisor.<pid>.<start time>.<pid
+// namespace inode>): `pid_in_ns` is its PID as it sees itself (1 as PID 1 of a container).
+// Every cgroup is its own, whatever else runs on the machine (another checkout's tests, say).
+// "" if the process is gone.
+std::string app_cgroup_name(pid_t pid, pid_t pid_in_ns);
+// Directories with one of `names` under any cgroup mount.
+std::vector<std::string> cgroups_named(const std::vector<std::string>& names);
 
 // ---- files ----
 

@@ -51,12 +51,9 @@ class Pid1 : public E2ETest {
 
   // The supervisor's pid inside its namespace (the last NSpid entry).
   std::string inner_pid(pid_t pid) {
-    auto status = read_file("/proc/" + std::to_string(pid) + "/status");
-    if (!status) return "";
-    auto at = status->find("NSpid:");
-    if (at == std::string::npos) return "";
-    std::string line = status->substr(at, status->find('\n', at) - at);
-    return line.substr(line.find_last_of(" \t") + 1);
+    auto nspid = status_field(pid, "NSpid");
+    if (!nspid) return "";
+    return nspid->substr(nspid->find_last_of(" \t") + 1);
   }
 
   void send(int sig) {
