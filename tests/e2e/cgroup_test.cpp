@@ -4,7 +4,6 @@
 // supervisor's cgroups. The harness checks after every test that no such cgroup is left.
 #include <signal.h>
 
-#include <fstream>
 #include <map>
 
 #include "harness.hpp"
@@ -14,20 +13,7 @@ namespace {
 
 class CgroupPlacement : public E2ETest {};
 
-// /proc/PID/cgroup as {hierarchy id: path}.
-std::map<std::string, std::string> cgroups_of(pid_t pid) {
-  std::map<std::string, std::string> out;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
-  for (std::string line; std::getline(in, line);) {
-    auto first = line.find(':');
-    auto second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    out[line.substr(0, first)] = line.substr(second + 1);
-  }
-  return out;
-}
-
-std::string parent_of(const std::string& path) {
+std::string parent_dir(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos || slash == 0) return "/";
   return path.substr(0, slash);
@@ -53,10 +39,10 @@ TEST_F(CgroupPlacement, AppRunsInCgroupMatchingTheMode) {
       if (!std::regex_search(path, own)) continue;
       ++placed;
       std::string sup_path = sup_cg[id];
-      bool child = parent_of(path) == sup_path;
+      bool child = parent_dir(path) == sup_path;
       bool systemd_sibling = sup_path.size() >= 11 &&
                              sup_path.compare(sup_path.size() - 11, 11, "/supervisor") == 0 &&
-                             parent_of(path) == parent_of(sup_path);
+                             parent_dir(path) == parent_dir(sup_path);
       EXPECT_TRUE(child || systemd_sibling)
           << "app cgroup " << path << " is not below the supervisor's " << sup_path;
     }

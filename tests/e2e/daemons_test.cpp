@@ -10,14 +10,16 @@
 // a daemon's launcher, an nginx master left by its old binary and a redis server all end up as
 // its direct children, and the "same executable" rule (SPEC 5, rule 3) or the pid file finds
 // them. They run unchanged under SUPERVISOR_TEST_CGROUP=v2, v1 and none.
+#include "daemons/daemon_support.hpp"
 #include "daemons/net_support.hpp"
-#include "daemons/os_support.hpp"
-#include "daemons/supervisor_run.hpp"
 
-namespace daemons_e2e {
+namespace e2e {
 namespace {
 
 class Daemons : public DaemonTest {};
+
+// Daemons start, reload and stop in their own time: more than the harness's default.
+constexpr Millis kDaemonDeadline = 10000ms;
 
 std::string pid_str(pid_t pid) { return std::to_string(pid); }
 
@@ -34,7 +36,7 @@ struct Nginx {
   std::string error_log() const { return dir / "error.log"; }
 
   void write_config(const std::string& body) const {
-    write_file(conf(), render_fixture("nginx.conf.in", {{"DIR", dir.path()},
+    write_file_atomically(conf(), render_fixture("nginx.conf.in", {{"DIR", dir.path()},
                                                         {"PORT", std::to_string(port)},
                                                         {"BODY", body},
                                                         {"USER", ::geteuid() == 0 ? "user root;" : ""}}));
@@ -75,12 +77,13 @@ TEST_F(Daemons, NginxBinaryUpgradeThreeTimesUnderLoad) {
   Nginx nginx{bin, dir};
   nginx.write_config("v1");
 
-  SupervisorRun sup(concat({"--"}, nginx.command()));
+  auto run = supervise_daemon(concat({"--"}, nginx.command()));
+  SupervisedRun& sup = *run;
   remember_app(sup);
-  auto started = sup.expect(R"(started \S+ as pid (\d+))");
+  auto started = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(started);
   // The launcher forks the master and exits: the master is followed.
-  auto first = sup.expect("main pid " + started->groups[1] + R"( -> (\d+) \(successor\))");
+  auto first = sup.expect_out("main pid " + started->groups[1] + R"( -> (\d+) \(successor\))", kDaemonDeadline);
   ASSERT_TRUE(first) << nginx.log();
   const pid_t first_master = first->pid(1);
   pid_t master = first_master;
@@ -96,13 +99,14 @@ TEST_F(Daemons, NginxBinaryUpgradeThreeTimesUnderLoad) {
   for (int round = 1; round <= 3; ++round) {
     SCOPED_TRACE("upgrade " + std::to_string(round));
     const pid_t old = master;
-    sup.signal(SIGUSR2);
+    sup.send(SIGUSR2);
     pid_t fresh = 0;
     ASSERT_TRUE(eventually([&] {
       auto now = read_pid_file(nginx.pidfile());
       auto oldbin = read_pid_file(nginx.pidfile() + ".oldbin");
-      if (!now || !oldbin || *oldbin != old || *now == old || !alive(*now)) return false;
-      fresh = *now;
+      if (!now || !oldbin || *oldbin != old || *now == old) return false;
+      fresh = static_cast<pid_t>(*now);
+      if (!is_alive(fresh)) return false;
       return true;
     }, 10000ms)) << "no new master after USR2\n" << nginx.log() << sup.log();
     EXPECT_EQ(parent_of(fresh), old) << "the new master is the old master's child";
@@ -111,17 +115,17 @@ TEST_F(Daemons, NginxBinaryUpgradeThreeTimesUnderLoad) {
     EXPECT_TRUE(load.progressed(20)) << "both generations of workers serve";
     remember_app(sup);
 
-    sup.signal(SIGWINCH);
+    sup.send(SIGWINCH);
     ASSERT_TRUE(eventually([&] { return other_live_children(old, fresh) == 0; }, 10000ms))
         << "the old workers should finish after WINCH\n" << nginx.log();
     EXPECT_TRUE(load.progressed(20)) << "only the new workers serve";
 
     ExitWatch old_master(old);
     const auto quit_at = Clock::now();
-    sup.signal(SIGQUIT);
+    sup.send(SIGQUIT);
     const auto gone_at = old_master.wait(10000ms);
     ASSERT_TRUE(gone_at) << "the old master should exit after QUIT\n" << nginx.log() << sup.log();
-    auto followed = sup.expect("main pid " + pid_str(old) + R"( -> (\d+) \(successor\))");
+    auto followed = sup.expect_out("main pid " + pid_str(old) + R"( -> (\d+) \(successor\))", kDaemonDeadline);
     ASSERT_TRUE(followed) << nginx.log();
     EXPECT_EQ(followed->pid(1), fresh);
     EXPECT_EQ(parent_of(fresh), sup.pid()) << "reparented to the supervisor, its subreaper";
@@ -145,12 +149,12 @@ TEST_F(Daemons, NginxBinaryUpgradeThreeTimesUnderLoad) {
             << load.failed() << " failed\n";
   EXPECT_NE(master, first_master);
   EXPECT_TRUE(sup.running());
-  EXPECT_EQ(sup.count(R"(main pid \d+ -> \d+)"), 4) << "launcher -> master, then three upgrades\n" << sup.log();
-  EXPECT_EQ(sup.count(R"(restarting|stopping)"), 0) << sup.log();
+  EXPECT_EQ(sup.count(Stream::kOut, R"(main pid \d+ -> \d+)"), 4) << "launcher -> master, then three upgrades\n" << sup.log();
+  EXPECT_EQ(sup.count(Stream::kOut, R"(restarting|stopping)"), 0) << sup.log();
 
   // HUP to the supervisor's (unchanged) PID reaches the newest master: it reloads.
   nginx.write_config("v2");
-  sup.signal(SIGHUP);
+  sup.send(SIGHUP);
   EXPECT_TRUE(eventually([&] { return http_get(nginx.port).body == "v2\n"; }, 10000ms))
       << "the newest master should have reloaded the configuration\n" << nginx.log();
   const std::string reload = pid_str(master) + "#" + pid_str(master) +
@@ -158,7 +162,7 @@ TEST_F(Daemons, NginxBinaryUpgradeThreeTimesUnderLoad) {
   EXPECT_NE(nginx.log().find(reload), std::string::npos) << "expected: " << reload << "\n" << nginx.log();
   remember_app(sup);
 
-  sup.signal(SIGTERM);
+  sup.send(SIGTERM);
   EXPECT_EQ(sup.wait_exit(20000ms), 0) << "nginx exits 0 on TERM\n" << sup.log();
   expect_nothing_left(sup, nginx.port);
 }
@@ -173,11 +177,12 @@ TEST_F(Daemons, NginxWithMainPidfileFollowsMasterAndStopsOnTerm) {
   Nginx nginx{bin, dir};
   nginx.write_config("b");
 
-  SupervisorRun sup(concat({"-P", nginx.pidfile(), "--"}, nginx.command()));
+  auto run = supervise_daemon(concat({"-P", nginx.pidfile(), "--"}, nginx.command()));
+  SupervisedRun& sup = *run;
   remember_app(sup);
-  auto started = sup.expect(R"(started \S+ as pid (\d+))");
+  auto started = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(started);
-  auto followed = sup.expect("main pid " + started->groups[1] + R"( -> (\d+) \((pidfile|successor)\))");
+  auto followed = sup.expect_out("main pid " + started->groups[1] + R"( -> (\d+) \((pidfile|successor)\))", kDaemonDeadline);
   ASSERT_TRUE(followed) << nginx.log();
   const pid_t master = followed->pid(1);
   EXPECT_TRUE(eventually([&] { return read_pid_file(nginx.pidfile()) == master; }))
@@ -188,8 +193,8 @@ TEST_F(Daemons, NginxWithMainPidfileFollowsMasterAndStopsOnTerm) {
   remember_app(sup);
   EXPECT_TRUE(sup.running());
 
-  sup.signal(SIGTERM);
-  EXPECT_TRUE(sup.expect("stopping: SIGTERM"));
+  sup.send(SIGTERM);
+  EXPECT_TRUE(sup.expect_out("stopping: SIGTERM", kDaemonDeadline));
   EXPECT_EQ(sup.wait_exit(20000ms), 0) << sup.log();
   EXPECT_FALSE(fs::exists(nginx.pidfile())) << "nginx removes its pid file when it has stopped";
   expect_nothing_left(sup, nginx.port);
@@ -205,18 +210,19 @@ TEST_F(Daemons, NginxDaemonOffCannotUpgrade) {
   Nginx nginx{bin, dir};
   nginx.write_config("off");
 
-  SupervisorRun sup(concat({"--"}, nginx.command({"-g", "daemon off;"})));
+  auto run = supervise_daemon(concat({"--"}, nginx.command({"-g", "daemon off;"})));
+  SupervisedRun& sup = *run;
   remember_app(sup);
-  auto started = sup.expect(R"(started \S+ as pid (\d+))");
+  auto started = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(started);
   const pid_t master = started->pid(1);
   ASSERT_TRUE(eventually([&] { return http_get(nginx.port).ok; })) << nginx.log();
 
-  sup.signal(SIGUSR2);
+  sup.send(SIGUSR2);
   const std::string ignored = "signal 12 (SIGUSR2) received from " + pid_str(sup.pid()) + ", ignoring";
   EXPECT_TRUE(eventually([&] { return nginx.log().find(ignored) != std::string::npos; }))
       << nginx.log();
-  sup.signal(SIGWINCH);
+  sup.send(SIGWINCH);
   const std::string winch = "signal 28 (SIGWINCH) received from " + pid_str(sup.pid());
   EXPECT_TRUE(eventually([&] { return nginx.log().find(winch) != std::string::npos; })) << nginx.log();
   EXPECT_EQ(nginx.log().find("stop accepting connections"), std::string::npos)
@@ -224,10 +230,10 @@ TEST_F(Daemons, NginxDaemonOffCannotUpgrade) {
   EXPECT_FALSE(fs::exists(nginx.pidfile() + ".oldbin"));
   EXPECT_EQ(read_pid_file(nginx.pidfile()), master);
   EXPECT_TRUE(http_get(nginx.port).ok) << "still served by the same master";
-  EXPECT_EQ(sup.count(R"(main pid \d+ -> )"), 0) << sup.log();
+  EXPECT_EQ(sup.count(Stream::kOut, R"(main pid \d+ -> )"), 0) << sup.log();
   remember_app(sup);
 
-  sup.signal(SIGTERM);
+  sup.send(SIGTERM);
   EXPECT_EQ(sup.wait_exit(20000ms), 0) << sup.log();
   expect_nothing_left(sup, nginx.port);
 }
@@ -244,14 +250,15 @@ TEST_F(Daemons, RedisDaemonizedIsRestartedAfterKill9) {
   const int port = free_port();
   const std::string conf = dir / "redis.conf";
   const std::string pidfile = dir / "redis.pid";
-  write_file(conf, render_fixture("redis.conf.in", {{"DIR", dir.path()}, {"PORT", std::to_string(port)}}));
+  write_file_atomically(conf, render_fixture("redis.conf.in", {{"DIR", dir.path()}, {"PORT", std::to_string(port)}}));
   auto redis_log = [&] { return "---- redis.log ----\n" + read_file(dir / "redis.log").value_or("") + "----\n"; };
 
-  SupervisorRun sup({"-c", "-P", pidfile, "--", bin, conf});
+  auto run = supervise_daemon({"-c", "-P", pidfile, "--", bin, conf});
+  SupervisedRun& sup = *run;
   remember_app(sup);
-  auto started = sup.expect(R"(started \S+ as pid (\d+))");
+  auto started = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(started);
-  auto followed = sup.expect("main pid " + started->groups[1] + R"( -> (\d+) \((pidfile|successor)\))");
+  auto followed = sup.expect_out("main pid " + started->groups[1] + R"( -> (\d+) \((pidfile|successor)\))", kDaemonDeadline);
   ASSERT_TRUE(followed) << redis_log();
   const pid_t server = followed->pid(1);
   ASSERT_TRUE(eventually([&] { return redis_ping(port); })) << redis_log();
@@ -259,27 +266,22 @@ TEST_F(Daemons, RedisDaemonizedIsRestartedAfterKill9) {
   EXPECT_EQ(parent_of(server), sup.pid());
   remember_app(sup);
 
-  {
-    const int fd = pidfd_open(server);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(pidfd_signal(fd, SIGKILL), 0);
-    ::close(fd);
-  }
-  ASSERT_TRUE(sup.expect("pid " + pid_str(server) + " killed by SIGKILL"));
-  ASSERT_TRUE(sup.expect(R"(restarting in 0(\.0+)? s \(restart 1\))"));
-  auto again = sup.expect(R"(started \S+ as pid (\d+))");
+  ASSERT_TRUE(signal_pid(server, SIGKILL)) << strerror(errno);
+  ASSERT_TRUE(sup.expect_out("pid " + pid_str(server) + " killed by SIGKILL", kDaemonDeadline));
+  ASSERT_TRUE(sup.expect_out(R"(restarting in 0(\.0+)? s \(restart 1\))", kDaemonDeadline));
+  auto again = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(again);
   // The pid file still names the dead server for a moment: it must not be taken for the new one.
-  auto refollowed = sup.expect("main pid " + again->groups[1] + R"( -> (\d+) \((pidfile|successor)\))");
+  auto refollowed = sup.expect_out("main pid " + again->groups[1] + R"( -> (\d+) \((pidfile|successor)\))", kDaemonDeadline);
   ASSERT_TRUE(refollowed) << redis_log();
   const pid_t server2 = refollowed->pid(1);
   EXPECT_NE(server2, server);
-  EXPECT_TRUE(alive(server2));
+  EXPECT_TRUE(is_alive(server2));
   EXPECT_TRUE(eventually([&] { return redis_ping(port); })) << "the new server should answer PING\n" << redis_log();
   EXPECT_TRUE(eventually([&] { return read_pid_file(pidfile) == server2; })) << redis_log();
   remember_app(sup);
 
-  sup.signal(SIGTERM);
+  sup.send(SIGTERM);
   EXPECT_EQ(sup.wait_exit(20000ms), 0) << "redis shuts down cleanly on TERM\n" << sup.log() << redis_log();
   expect_nothing_left(sup, port);
 }
@@ -303,18 +305,19 @@ TEST_F(Daemons, HaproxyMasterWorkerReloadUnderLoad) {
   MiniHttpServer backend;
   const int port = free_port();
   const std::string cfg = dir / "haproxy.cfg";
-  write_file(cfg, render_fixture("haproxy.cfg.in", {{"DIR", dir.path()},
+  write_file_atomically(cfg, render_fixture("haproxy.cfg.in", {{"DIR", dir.path()},
                                                     {"PORT", std::to_string(port)},
                                                     {"BACKEND_PORT", std::to_string(backend.port())}}));
 
-  SupervisorRun sup({"--", bin, "-W", "-f", cfg});
+  auto run = supervise_daemon({"--", bin, "-W", "-f", cfg});
+  SupervisedRun& sup = *run;
   remember_app(sup);
-  auto started = sup.expect(R"(started \S+ as pid (\d+))");
+  auto started = sup.expect_out(R"(started \S+ as pid (\d+))", kDaemonDeadline);
   ASSERT_TRUE(started);
   const pid_t master = started->pid(1);
-  ASSERT_TRUE(sup.expect(R"(New worker \(?(\d+)\)? forked)"));
+  ASSERT_TRUE(sup.expect_out(R"(New worker \(?(\d+)\)? forked)", kDaemonDeadline));
   ASSERT_TRUE(eventually([&] { return http_get(port).body == "backend\n"; })) << sup.log();
-  const std::string exe = fs::read_symlink("/proc/" + pid_str(master) + "/exe").string();
+  const std::string exe = exe_of(master);
   std::vector<pid_t> workers = live_children_of(master);
   ASSERT_EQ(workers.size(), 1u) << sup.log();
   remember_app(sup);
@@ -326,16 +329,16 @@ TEST_F(Daemons, HaproxyMasterWorkerReloadUnderLoad) {
     const pid_t old_worker = workers.at(0);
     ASSERT_TRUE(eventually([&] { return catches_signal(master, SIGUSR2); }, 10000ms))
         << "the haproxy master should be ready for USR2\n" << sup.log();
-    sup.signal(SIGUSR2);
-    auto fresh = sup.expect(R"(New worker \(?(\d+)\)? forked)");
+    sup.send(SIGUSR2);
+    auto fresh = sup.expect_out(R"(New worker \(?(\d+)\)? forked)", kDaemonDeadline);
     ASSERT_TRUE(fresh);
     EXPECT_NE(fresh->pid(1), old_worker);
-    EXPECT_TRUE(sup.expect(R"(Former worker \(?)" + pid_str(old_worker) + R"(\)? exited)"));
-    ASSERT_TRUE(wait_exit_of(old_worker, 10000ms)) << sup.log();
+    EXPECT_TRUE(sup.expect_out(R"(Former worker \(?)" + pid_str(old_worker) + R"(\)? exited)", kDaemonDeadline));
+    ASSERT_TRUE(wait_gone(old_worker, 10000ms)) << sup.log();
     workers = live_children_of(master);
     ASSERT_EQ(workers, std::vector<pid_t>{fresh->pid(1)}) << sup.log();
     EXPECT_EQ(read_pid_file(dir / "haproxy.pid"), master) << "the master re-executed in place";
-    EXPECT_EQ(fs::read_symlink("/proc/" + pid_str(master) + "/exe").string(), exe);
+    EXPECT_EQ(exe_of(master), exe);
     EXPECT_TRUE(load.progressed(20)) << "the new worker serves";
     remember_app(sup);
   }
@@ -344,15 +347,15 @@ TEST_F(Daemons, HaproxyMasterWorkerReloadUnderLoad) {
   EXPECT_GT(load.ok(), 0);
   std::cout << "[ measured ] " << load.ok() << " requests through haproxy during 3 reloads, "
             << load.failed() << " failed\n";
-  EXPECT_EQ(sup.count(R"(main pid \d+ -> )"), 0) << "the master keeps its PID\n" << sup.log();
-  EXPECT_EQ(sup.count("pid " + pid_str(master) + " (exited|killed)"), 0) << sup.log();
+  EXPECT_EQ(sup.count(Stream::kOut, R"(main pid \d+ -> )"), 0) << "the master keeps its PID\n" << sup.log();
+  EXPECT_EQ(sup.count(Stream::kOut, "pid " + pid_str(master) + " (exited|killed)"), 0) << sup.log();
   EXPECT_TRUE(sup.running());
 
   EXPECT_TRUE(eventually([&] { return catches_signal(master, SIGTERM); }, 10000ms)) << sup.log();
-  sup.signal(SIGTERM);
+  sup.send(SIGTERM);
   EXPECT_EQ(sup.wait_exit(20000ms), 0) << "the master exits 0 once its workers have\n" << sup.log();
   expect_nothing_left(sup, port);
 }
 
 }  // namespace
-}  // namespace daemons_e2e
+}  // namespace e2e

@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "harness.hpp"
-#include "sd_helpers.hpp"
 
 namespace e2e {
 namespace {

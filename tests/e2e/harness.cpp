@@ -63,13 +63,6 @@ int shell_status(int status) {
   return -1;
 }
 
-// Signals a process through a pidfd, so a recycled PID is never hit.
-void kill_through_pidfd(pid_t pid, int sig) {
-  int fd = pidfd_open(pid, 0);
-  if (fd < 0) return;
-  pidfd_send_signal(fd, sig, nullptr, 0);
-  close(fd);
-}
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
@@ -108,7 +101,7 @@ std::vector<pid_t> unowned_descendants(const SupervisedRun* self) {
 void kill_and_reap(const SupervisedRun* self, std::vector<pid_t> pids) {
   auto deadline = Clock::now() + 5000ms;
   for (;;) {
-    for (pid_t p : pids) kill_through_pidfd(p, SIGKILL);
+    for (pid_t p : pids) signal_pid(p, SIGKILL);
     for (pid_t p : pids) {
       auto st = read_stat(p);
       if (st && st->ppid == getpid()) waitpid(p, nullptr, WNOHANG);
@@ -127,7 +120,7 @@ void remove_cgroup_tree(const fs::path& dir) {
   auto deadline = Clock::now() + 2000ms;
   while (rmdir(dir.c_str()) != 0 && errno == EBUSY && Clock::now() < deadline) {
     if (std::ifstream procs{dir / "cgroup.procs"}) {
-      for (pid_t p; procs >> p;) kill_through_pidfd(p, SIGKILL);
+      for (pid_t p; procs >> p;) signal_pid(p, SIGKILL);
     }
     poll(nullptr, 0, 10);
   }
@@ -162,8 +155,13 @@ long Match::num(size_t i) const {
 
 SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) {
   become_subreaper();
-  argv_.push_back(kSupervisor);
-  if (options.cgroup_flag && !cgroup_mode().empty()) argv_.push_back("--cgroup=" + cgroup_mode());
+  if (!options.plain_command) {
+    argv_ = options.wrapper;
+    argv_.push_back(kSupervisor);
+    if (options.cgroup_flag && !cgroup_mode().empty()) {
+      argv_.push_back("--cgroup=" + cgroup_mode());
+    }
+  }
   for (auto& a : args) argv_.push_back(std::move(a));
 
   // Everything the child needs is built before fork.
@@ -177,12 +175,22 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
     bool replaced = std::any_of(options.env.begin(), options.env.end(), [&](const std::string& o) {
       return o.substr(0, o.find('=')) == name;
     });
-    if (!replaced) env_strings.push_back(entry);
+    bool unset = std::find(options.unset_env.begin(), options.unset_env.end(), name) !=
+                 options.unset_env.end();
+    if (!replaced && !unset && !(options.listen_pid_self && name == "LISTEN_PID")) {
+      env_strings.push_back(entry);
+    }
   }
   for (const auto& e : options.env) env_strings.push_back(e);
+  // The digits are filled in by the child, which alone knows its pid.
+  if (options.listen_pid_self) env_strings.push_back("LISTEN_PID=0000000000");
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
+  char* listen_pid_value =
+      options.listen_pid_self ? envp[envp.size() - 2] + sizeof "LISTEN_PID=" - 1 : nullptr;
+  std::vector<int> pass = options.pass_fds;
+  if (pass.size() > 16) ADD_FAILURE() << "at most 16 fds can be passed";
   sigset_t block;
   sigemptyset(&block);
   for (int sig : options.block_signals) sigaddset(&block, sig);
@@ -195,7 +203,7 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   }
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int pty_slave = -1;
-  if (options.terminal) {
+  if (options.terminal != TerminalMode::kNone) {
     pty_master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (pty_master_ < 0 || grantpt(pty_master_) != 0 || unlockpt(pty_master_) != 0) {
       ADD_FAILURE() << "posix_openpt: " << strerror(errno);
@@ -229,11 +237,29 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
     } else {
       dup2(devnull, STDIN_FILENO);
     }
-    dup2(out[1], STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
+    if (options.terminal == TerminalMode::kAll) {
+      dup2(pty_slave, STDOUT_FILENO);
+      dup2(pty_slave, STDERR_FILENO);
+    } else {
+      dup2(out[1], STDOUT_FILENO);
+      dup2(options.merge_stderr ? out[1] : err[1], STDERR_FILENO);
+    }
     // Nothing of the test process's leaks into the supervisor: only stdio crosses exec.
     close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     if (options.stray_fd >= 0) dup2(devnull, options.stray_fd);  // dup2: not close-on-exec
+    // Passed fds: out of the way first, so that a source is never overwritten by an earlier
+    // target; then 3, 4, ... without close-on-exec.
+    int high[16];
+    size_t passed = pass.size() < 16 ? pass.size() : 16;
+    for (size_t i = 0; i < passed; ++i) high[i] = fcntl(pass[i], F_DUPFD_CLOEXEC, 100);
+    for (size_t i = 0; i < passed; ++i) dup2(high[i], 3 + static_cast<int>(i));
+    if (listen_pid_value != nullptr) {
+      char digits[16];
+      int len = 0;
+      for (pid_t p = getpid(); p > 0; p /= 10) digits[len++] = static_cast<char>('0' + p % 10);
+      for (int i = 0; i < len; ++i) listen_pid_value[i] = digits[len - 1 - i];
+      listen_pid_value[len] = '\0';
+    }
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
     for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
@@ -296,8 +322,20 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   close(status[0]);
   out_fd_ = out[0];
   err_fd_ = err[0];
-  set_nonblocking(out_fd_);
-  set_nonblocking(err_fd_);
+  if (options.terminal == TerminalMode::kAll) {
+    // Everything arrives on the terminal; the pipes have no writer.
+    close(out_fd_);
+    close(err_fd_);
+    out_fd_ = fcntl(pty_master_, F_DUPFD_CLOEXEC, 0);
+    err_fd_ = -1;
+    strip_cr_ = true;
+  }
+  for (int fd : {out_fd_, err_fd_}) {
+    if (fd < 0) continue;
+    set_nonblocking(fd);
+    // Room for a chatty process (--debug, a daemon's log) between two reads of the test.
+    fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+  }
   if (n > 0) {
     static const char* const kSteps[] = {"?", "unshare(CLONE_NEWNS)", "mount --make-rprivate /",
                                          "mount read-only tmpfs", "chdir", "execve supervisor",
@@ -324,6 +362,8 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   pidfd_ = pidfd_open(pid_, 0);
   if (pidfd_ < 0) ADD_FAILURE() << "pidfd_open: " << strerror(errno);
   exit_fd_ = child_ == pid_ ? pidfd_ : pidfd_open(child_, 0);
+  // In a PID namespace the supervisor knows itself as PID 1 and names its cgroup after that.
+  cgroup_names_.push_back(app_cgroup_name(pid_, options.pid_namespace ? 1 : pid_));
   live_runs().insert(this);
 }
 
@@ -355,7 +395,7 @@ void SupervisedRun::tear_down() {
       int fd = pidfd_open(p, 0);
       if (fd >= 0) fds.push_back(fd);
     }
-    kill_through_pidfd(sup, SIGKILL);
+    signal_pid(sup, SIGKILL);
     for (int fd : fds) {
       pidfd_send_signal(fd, SIGKILL, nullptr, 0);
       close(fd);
@@ -392,12 +432,10 @@ void SupervisedRun::tear_down() {
   }
   kill_and_reap(this, unowned_descendants(this));
 
-  // In a PID namespace the supervisor knows itself as PID 1 and names its cgroup after that.
-  if (child_ != pid_) supervisors.push_back(1);
-  auto cgroups = leftover_cgroups(supervisors);
+  auto cgroups = cgroups_named(cgroup_names_);
   for (const auto& dir : cgroups) {
     if (!harness_killed) {
-      ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir;
+      ADD_FAILURE() << "cgroup left behind after the supervisor exited: " << dir << "\n" << log();
     }
     remove_cgroup_tree(dir);
   }
@@ -413,7 +451,10 @@ void SupervisedRun::type(const std::string& keys) {
   }
 }
 
-void SupervisedRun::track_extra_supervisor(pid_t pid) { extra_supervisors_.push_back(pid); }
+void SupervisedRun::track_extra_supervisor(pid_t pid) {
+  extra_supervisors_.push_back(pid);
+  cgroup_names_.push_back(app_cgroup_name(pid, pid));
+}
 
 void SupervisedRun::reap_if_exited() {
   if (exited_ || pid_ <= 0) return;
@@ -457,12 +498,14 @@ void SupervisedRun::read_available(int /*timeout_ms*/) {
     for (;;) {
       ssize_t n = read(*s.fd, chunk, sizeof chunk);
       if (n > 0) {
-        s.buf->append(chunk, static_cast<size_t>(n));
+        for (ssize_t i = 0; i < n; ++i) {
+          if (!strip_cr_ || chunk[i] != '\r') s.buf->push_back(chunk[i]);
+        }
         take_lines(*s.buf, *s.lines, false);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n == 0) {  // EOF: every writer is gone
+      if (n == 0 || (n < 0 && errno == EIO)) {  // EOF: every writer is gone (EIO: a pty's)
         take_lines(*s.buf, *s.lines, true);
         close(*s.fd);
         *s.fd = -1;
@@ -472,21 +515,21 @@ void SupervisedRun::read_available(int /*timeout_ms*/) {
   }
 }
 
-std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& regex,
-                                              Millis deadline) {
+// The first line from `*from` on that matches; `*from` ends just past it (or at the end).
+std::optional<Match> SupervisedRun::search(Stream stream, const std::string& regex,
+                                           Millis deadline, size_t* from) {
   std::regex re(regex);
-  auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
-  auto& cursor = stream == Stream::kOut ? out_cursor_ : err_cursor_;
+  const auto& lines = stream == Stream::kOut ? out_lines_ : err_lines_;
   const int& fd = stream == Stream::kOut ? out_fd_ : err_fd_;
   auto until = Clock::now() + deadline;
   read_available(0);
   for (;;) {
-    for (; cursor < lines.size(); ++cursor) {
+    for (; *from < lines.size(); ++*from) {
       std::smatch m;
-      if (std::regex_search(lines[cursor].text, m, re)) {
-        Match match{lines[cursor].text, {}, lines[cursor].at};
+      if (std::regex_search(lines[*from].text, m, re)) {
+        Match match{lines[*from].text, {}, lines[*from].at};
         for (const auto& g : m) match.groups.push_back(g.str());
-        ++cursor;
+        ++*from;
         return match;
       }
     }
@@ -495,9 +538,23 @@ std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& 
   }
 }
 
+std::optional<Match> SupervisedRun::find_line(Stream stream, const std::string& regex,
+                                              Millis deadline) {
+  return search(stream, regex, deadline, stream == Stream::kOut ? &out_cursor_ : &err_cursor_);
+}
+
 std::optional<Match> SupervisedRun::expect_line(Stream stream, const std::string& regex,
                                                 Millis deadline) {
-  auto m = find_line(stream, regex, deadline);
+  return found_or_fail(find_line(stream, regex, deadline), stream, regex, deadline);
+}
+
+std::optional<Match> SupervisedRun::expect_anywhere(Stream stream, const std::string& regex,
+                                                    Millis deadline) {
+  return found_or_fail(find_anywhere(stream, regex, deadline), stream, regex, deadline);
+}
+
+std::optional<Match> SupervisedRun::found_or_fail(std::optional<Match> m, Stream stream,
+                                                  const std::string& regex, Millis deadline) {
   if (!m) {
     ADD_FAILURE() << "no line matching /" << regex << "/ on "
                   << (stream == Stream::kOut ? "stdout" : "stderr") << " within "
@@ -505,6 +562,17 @@ std::optional<Match> SupervisedRun::expect_line(Stream stream, const std::string
                   << log();
   }
   return m;
+}
+
+std::optional<Match> SupervisedRun::find_anywhere(Stream stream, const std::string& regex,
+                                                  Millis deadline) {
+  size_t from = 0;
+  return search(stream, regex, deadline, &from);
+}
+
+bool SupervisedRun::running() {
+  reap_if_exited();
+  return !exited_;
 }
 
 const std::vector<Line>& SupervisedRun::lines(Stream stream) {
@@ -653,10 +721,23 @@ std::vector<ProcStat> all_processes() {
 }
 }  // namespace
 
+pid_t parent_of(pid_t pid) {
+  auto st = read_stat(pid);
+  return st ? st->ppid : 0;
+}
+
 std::vector<pid_t> children_of(pid_t pid) {
   std::vector<pid_t> out;
   for (const auto& st : all_processes()) {
     if (st.ppid == pid) out.push_back(st.pid);
+  }
+  return out;
+}
+
+std::vector<pid_t> live_children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  for (const auto& st : all_processes()) {
+    if (st.ppid == pid && st.state != 'Z' && st.state != 'X') out.push_back(st.pid);
   }
   return out;
 }
@@ -701,6 +782,65 @@ std::string exe_of(pid_t pid) {
   return n < 0 ? "" : std::string(buf, static_cast<size_t>(n));
 }
 
+std::optional<std::string> environ_of(pid_t pid, const std::string& name) {
+  auto text = read_file("/proc/" + std::to_string(pid) + "/environ");
+  if (!text) return std::nullopt;
+  std::string prefix = name + "=";
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find('\0', start);
+    if (end == std::string::npos) end = text->size();
+    if (text->compare(start, prefix.size(), prefix) == 0) {
+      return text->substr(start + prefix.size(), end - start - prefix.size());
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> status_field(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 &&
+        line[name.size()] == ':') {
+      auto value = line.find_first_not_of(" \t", name.size() + 1);
+      return value == std::string::npos ? "" : line.substr(value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::map<std::string, std::string> cgroups_of(pid_t pid) {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(in, line);) {
+    auto first = line.find(':');
+    auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    out[line.substr(0, first)] = line.substr(second + 1);
+  }
+  return out;
+}
+
+bool catches_signal(pid_t pid, int sig) {
+  auto mask = [&](const std::string& field) -> unsigned long long {
+    auto value = status_field(pid, field);
+    return value ? strtoull(value->c_str(), nullptr, 16) : 0;
+  };
+  const unsigned long long bit = 1ULL << (sig - 1);
+  return (mask("SigCgt") & bit) != 0 && (mask("SigBlk") & bit) == 0;
+}
+
+bool signal_pid(pid_t pid, int sig) {
+  int fd = pidfd_open(pid, 0);
+  if (fd < 0) return false;
+  int r = pidfd_send_signal(fd, sig, nullptr, 0);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return r == 0;
+}
+
 bool eventually(const std::function<bool()>& condition, Millis deadline, Millis step) {
   auto until = Clock::now() + deadline;
   for (;;) {
@@ -710,25 +850,33 @@ bool eventually(const std::function<bool()>& condition, Millis deadline, Millis 
   }
 }
 
-bool wait_gone(pid_t pid, Millis deadline) {
-  int fd = pidfd_open(pid, 0);
-  if (fd < 0) return true;  // ESRCH: already reaped
-  pollfd p{fd, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, static_cast<int>(deadline.count()));
-  while (r < 0 && errno == EINTR);
-  close(fd);
-  if (r <= 0) return false;
-  auto st = read_stat(pid);
-  if (st && st->ppid == getpid()) waitpid(pid, nullptr, 0);
-  return true;
+ExitWatch::ExitWatch(pid_t pid) : pid_(pid), fd_(pidfd_open(pid, 0)) {}
+
+ExitWatch::~ExitWatch() {
+  if (fd_ >= 0) close(fd_);
 }
+
+std::optional<Clock::time_point> ExitWatch::wait(Millis deadline) {
+  if (fd_ < 0) return Clock::now();  // ESRCH: already gone and reaped
+  pollfd p{fd_, POLLIN, 0};
+  int r;
+  auto until = Clock::now() + deadline;
+  do r = poll(&p, 1, remaining_ms(until));
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) return std::nullopt;
+  auto at = Clock::now();
+  auto st = read_stat(pid_);
+  if (st && st->ppid == getpid()) waitpid(pid_, nullptr, 0);
+  return at;
+}
+
+bool wait_gone(pid_t pid, Millis deadline) { return ExitWatch(pid).wait(deadline).has_value(); }
 
 // ---- cgroups ----
 
-std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
-  std::vector<std::string> prefixes;
-  for (pid_t p : pids) prefixes.push_back("supervisor." + std::to_string(p) + ".");
+namespace {
+// Directories under any cgroup mount, however deep, whose name `matches`.
+std::vector<std::string> find_cgroups(const std::function<bool(const std::string&)>& matches) {
   std::vector<std::string> found;
   std::ifstream mountinfo("/proc/self/mountinfo");
   for (std::string line; std::getline(mountinfo, line);) {
@@ -746,13 +894,34 @@ std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
          it != end; it.increment(ec)) {
       if (ec) break;
       if (!it->is_directory(ec)) continue;
-      std::string name = it->path().filename();
-      for (const auto& prefix : prefixes) {
-        if (name.rfind(prefix, 0) == 0) found.push_back(it->path());
-      }
+      if (matches(it->path().filename())) found.push_back(it->path());
     }
   }
   return found;
+}
+}  // namespace
+
+std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids) {
+  return find_cgroups([&](const std::string& name) {
+    for (pid_t p : pids) {
+      if (name.rfind("supervisor." + std::to_string(p) + ".", 0) == 0) return true;
+    }
+    return false;
+  });
+}
+
+std::string app_cgroup_name(pid_t pid, pid_t pid_in_ns) {
+  auto st = read_stat(pid);
+  struct stat ns {};
+  if (!st || stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &ns) != 0) return "";
+  return "supervisor." + std::to_string(pid_in_ns) + "." + std::to_string(st->starttime) + "." +
+         std::to_string(ns.st_ino);
+}
+
+std::vector<std::string> cgroups_named(const std::vector<std::string>& names) {
+  return find_cgroups([&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  });
 }
 
 // ---- files ----

@@ -1,4 +1,6 @@
-// The end-to-end harness: runs the built supervisor binary against testapp and watches it.
+// The end-to-end harness: the one runner every end-to-end test starts processes with (the
+// supervisor binary, the supervisor behind a wrapper such as unshare or an activator, or a plain
+// command such as an interactive shell), the one /proc reader, and the fixture.
 //
 // Rules it follows (STYLE.md 3e): no sleeping to synchronise. Every wait is a poll(2) on a
 // pipe or a pidfd with a deadline (default 5 s); where there is no event to wait on (a zombie
@@ -13,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -56,18 +59,35 @@ struct Match {
   Clock::time_point at;
   // Group i as an integer (fails the test when it is not one).
   long num(size_t i) const;
+  pid_t pid(size_t i) const { return static_cast<pid_t>(num(i)); }
+};
+
+// How the run's stdin, stdout and stderr are set up.
+enum class TerminalMode {
+  kNone,   // stdin /dev/null, stdout and stderr pipes
+  kStdin,  // stdin is a new pseudo-terminal, the process's controlling terminal (it leads a new
+           // session); stdout and stderr are pipes
+  kAll,    // the new pseudo-terminal is stdin, stdout and stderr; everything written to it is
+           // read back as Stream::kOut (without the terminal's '\r')
 };
 
 struct RunOptions {
   bool cgroup_flag = true;               // prepend --cgroup=$SUPERVISOR_TEST_CGROUP
+  std::vector<std::string> wrapper;      // a command that runs the supervisor: WRAPPER...
+                                         // SUPERVISOR ARGS... (unshare, an activator)
+  bool plain_command = false;            // ARGS is the whole command line (argv[0] first, an
+                                         // absolute path), not the supervisor's arguments
   std::vector<std::string> env;          // extra or replaced "NAME=VALUE" entries
+  std::vector<std::string> unset_env;    // names removed from the environment
+  std::vector<int> pass_fds;             // the test's fds that become 3, 4, ... in the process
+  bool listen_pid_self = false;          // LISTEN_PID=<the process's own pid> (an activator's job)
+  bool merge_stderr = false;             // stderr goes to the stdout pipe (one ordered stream)
   std::vector<int> ignore_signals;       // SIG_IGN in the supervisor as it starts
   std::vector<int> block_signals;        // blocked in the supervisor as it starts
   std::string cwd;                       // working directory, "" = unchanged
   std::string readonly_tmpfs;            // mount a read-only tmpfs here, in a private mount
                                          // namespace of the supervisor (see exit_codes_test)
-  bool terminal = false;                 // stdin is a new pseudo-terminal, the supervisor's
-                                         // controlling terminal (it leads a new session)
+  TerminalMode terminal = TerminalMode::kNone;
   int stray_fd = -1;                     // this fd number is open (/dev/null, no close-on-exec)
                                          // in the supervisor as it starts
   bool pid_namespace = false;            // the supervisor is PID 1 of a new PID namespace with
@@ -87,7 +107,10 @@ inline RunOptions in_directory(const std::string& dir) {
   return options;
 }
 
-// One supervisor process, its stdout and stderr captured through pipes.
+// One process the test starts (the supervisor, unless options say otherwise), its stdout and
+// stderr captured through pipes (or a pseudo-terminal). Destroying it kills whatever of it and
+// below it still runs, reaps it, and checks that a supervisor which exited on its own left no
+// process and no cgroup behind.
 class SupervisedRun {
  public:
   explicit SupervisedRun(std::vector<std::string> args, RunOptions options = {});
@@ -118,6 +141,12 @@ class SupervisedRun {
   }
   // Like expect_line, but a timeout is not a failure.
   std::optional<Match> find_line(Stream stream, const std::string& regex, Millis deadline);
+  // Like expect_line, but over every line so far and to come, regardless of what was matched
+  // before: for lines of different processes sharing one terminal, whose order is not fixed.
+  std::optional<Match> expect_anywhere(Stream stream, const std::string& regex,
+                                       Millis deadline = kDeadline);
+  // Like expect_anywhere, but a timeout is not a failure.
+  std::optional<Match> find_anywhere(Stream stream, const std::string& regex, Millis deadline);
 
   // Every line read so far on a stream (reads what is available first).
   const std::vector<Line>& lines(Stream stream);
@@ -131,6 +160,8 @@ class SupervisedRun {
   // nullopt on timeout (a test failure with the log). Keeps reading its output meanwhile.
   std::optional<int> wait_exit(Millis deadline = kDeadline);
   bool exited() const { return exited_; }
+  // Whether the process is still running (collects its status if it has exited).
+  bool running();
   // True if the supervisor is still running after `within` (polls its pidfd that long).
   bool still_running_after(Millis within);
   std::optional<int> exit_status() const { return status_; }
@@ -150,6 +181,10 @@ class SupervisedRun {
   void track_extra_supervisor(pid_t pid);
 
  private:
+  std::optional<Match> search(Stream stream, const std::string& regex, Millis deadline,
+                              size_t* from);
+  std::optional<Match> found_or_fail(std::optional<Match> m, Stream stream,
+                                     const std::string& regex, Millis deadline);
   void read_available(int timeout_ms);
   bool poll_once(int timeout_ms, bool wait_for_exit);
   void reap_if_exited();
@@ -167,10 +202,12 @@ class SupervisedRun {
   size_t out_cursor_ = 0, err_cursor_ = 0;
   bool exited_ = false;
   std::optional<int> status_;
+  bool strip_cr_ = false;  // output read from a terminal
   Clock::time_point start_time_, exit_time_;
   int setup_errno_ = 0;
   std::string setup_step_;
   std::vector<pid_t> extra_supervisors_;
+  std::vector<std::string> cgroup_names_;  // app_cgroup_name() of each supervisor of the run
 };
 
 // A process the test starts itself, outside any supervisor (testapp ARGS...): exempt from the
@@ -202,24 +239,64 @@ struct ProcStat {
 std::optional<ProcStat> read_stat(pid_t pid);
 bool is_alive(pid_t pid);  // exists and is not a zombie
 bool is_zombie(pid_t pid);
+pid_t parent_of(pid_t pid);                        // 0 if gone
 std::vector<pid_t> children_of(pid_t pid);        // every process whose ppid is `pid`
+std::vector<pid_t> live_children_of(pid_t pid);   // the same without zombies
 std::vector<pid_t> descendants_of(pid_t pid);      // transitively, zombies included
 std::vector<pid_t> zombies_of(pid_t parent);        // zombie children of `parent`
 std::string cmdline_of(pid_t pid);                  // argv joined by spaces, "" if gone
 std::string exe_of(pid_t pid);                      // readlink /proc/PID/exe
+// One field of /proc/PID/status ("NSpid", "SigCgt", ...) without its name, nullopt if absent.
+std::optional<std::string> status_field(pid_t pid, const std::string& name);
+// /proc/PID/cgroup as {hierarchy id: path}; hierarchy "0" is cgroup v2.
+std::map<std::string, std::string> cgroups_of(pid_t pid);
+// One variable of a process's environment (/proc/PID/environ), nullopt if unset.
+std::optional<std::string> environ_of(pid_t pid, const std::string& name);
+// Whether `pid` has a handler installed for `sig` and does not block it (SigCgt and SigBlk in
+// /proc/PID/status): a signal sent now is acted on, not discarded by SIG_IGN nor left pending.
+bool catches_signal(pid_t pid, int sig);
+
+// Sends `sig` to any process through a pidfd, so that a recycled PID is never hit. False (errno
+// set) if it is gone or the signal could not be sent.
+bool signal_pid(pid_t pid, int sig);
 
 // Waits (bounded poll loop: there is no event for this) until `condition` is true.
 bool eventually(const std::function<bool()>& condition, Millis deadline = kDeadline,
                 Millis step = 20ms);
 
-// Waits for a process (any, not necessarily our child) to end, through its pidfd; reaps it if
-// it is our child. Returns false at the deadline.
+// A pidfd on any process (not only a child), opened before the process is asked to exit, so
+// that the moment of its exit is seen as it happens and a recycled PID is never mistaken for it.
+class ExitWatch {
+ public:
+  explicit ExitWatch(pid_t pid);
+  ~ExitWatch();
+  ExitWatch(const ExitWatch&) = delete;
+  ExitWatch& operator=(const ExitWatch&) = delete;
+  // When the process ended (became a zombie or vanished), nullopt at the deadline; a process
+  // already gone when the watch was made counts as ending now. Reaps it if it is our child.
+  std::optional<Clock::time_point> wait(Millis deadline = kDeadline);
+
+ private:
+  pid_t pid_;
+  int fd_;
+};
+
+// Waits for a process (any, not necessarily our child) to end (see ExitWatch). Returns false
+// at the deadline.
 bool wait_gone(pid_t pid, Millis deadline = kDeadline);
 
 // ---- cgroups ----
 
 // Directories named supervisor.<pid>.* (for any of `pids`) under any cgroup mount.
 std::vector<std::string> leftover_cgroups(const std::vector<pid_t>& pids);
+
+// The name the supervisor `pid` gives its app's cgroup (supervisor.<pid>.<start time>.<pid
+// namespace inode>): `pid_in_ns` is its PID as it sees itself (1 as PID 1 of a container).
+// Every cgroup is its own, whatever else runs on the machine (another checkout's tests, say).
+// "" if the process is gone.
+std::string app_cgroup_name(pid_t pid, pid_t pid_in_ns);
+// Directories with one of `names` under any cgroup mount.
+std::vector<std::string> cgroups_named(const std::vector<std::string>& names);
 
 // ---- files ----
 

@@ -12,12 +12,10 @@
 #include <set>
 
 #include "harness.hpp"
-#include "sd_helpers.hpp"
 
 namespace e2e {
 namespace {
 
-using sd::Launched;
 namespace fs = std::filesystem;
 
 class Pid1 : public E2ETest {
@@ -30,17 +28,19 @@ class Pid1 : public E2ETest {
   // before the test could see it). Sets unshare_failed_ when PID namespaces are not available
   // here (unshare itself complains).
   void start(std::vector<std::string> options, std::vector<std::string> app) {
-    std::vector<std::string> argv = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
-                                     kSupervisor};
-    for (auto& a : sd::cgroup_flag()) argv.push_back(a);
-    for (auto& a : supervise(std::move(options), std::move(app))) argv.push_back(a);
-    run_ = std::make_unique<Launched>(argv);
-    eventually([&] {
-      auto kids = children_of(run_->pid());
-      if (kids.size() == 1) supervisor_ = kids[0];
-      return supervisor_ != 0 || !is_alive(run_->pid());
-    });
-    if (run_->count(Stream::kErr, "^unshare: ") > 0) unshare_failed_ = run_->log();
+    RunOptions run_options;
+    run_options.wrapper = {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"};
+    run_ = std::make_unique<SupervisedRun>(supervise(std::move(options), std::move(app)),
+                                           run_options);
+    // The supervisor's first message (or unshare's complaint) is the event: by then unshare
+    // has forked it. A supervisor already gone by then is not found.
+    auto said = run_->find_anywhere(Stream::kErr, R"(^supervisor\[1\]: |^unshare: )", kDeadline);
+    if (said && said->line.rfind("unshare: ", 0) == 0) {
+      unshare_failed_ = run_->log();
+      return;
+    }
+    auto kids = live_children_of(run_->pid());
+    if (kids.size() == 1) supervisor_ = kids[0];
   }
 
   // For the tests that signal the supervisor.
@@ -51,19 +51,13 @@ class Pid1 : public E2ETest {
 
   // The supervisor's pid inside its namespace (the last NSpid entry).
   std::string inner_pid(pid_t pid) {
-    auto status = read_file("/proc/" + std::to_string(pid) + "/status");
-    if (!status) return "";
-    auto at = status->find("NSpid:");
-    if (at == std::string::npos) return "";
-    std::string line = status->substr(at, status->find('\n', at) - at);
-    return line.substr(line.find_last_of(" \t") + 1);
+    auto nspid = status_field(pid, "NSpid");
+    if (!nspid) return "";
+    return nspid->substr(nspid->find_last_of(" \t") + 1);
   }
 
   void send(int sig) {
-    int fd = pidfd_open(supervisor_, 0);
-    ASSERT_GE(fd, 0) << "the supervisor is gone\n" << run_->log();
-    EXPECT_EQ(pidfd_send_signal(fd, sig, nullptr, 0), 0) << strerror(errno);
-    close(fd);
+    EXPECT_TRUE(signal_pid(supervisor_, sig)) << strerror(errno) << "\n" << run_->log();
   }
 
   // The cgroup directories holding this supervisor's app, found while it runs. In its
@@ -98,7 +92,7 @@ class Pid1 : public E2ETest {
     E2ETest::TearDown();
   }
 
-  std::unique_ptr<Launched> run_;
+  std::unique_ptr<SupervisedRun> run_;
   pid_t supervisor_ = 0;
   std::string unshare_failed_;
   std::vector<std::string> cgroups_;
@@ -184,8 +178,11 @@ TEST_F(Pid1, RestartsAFailingAppInPlace) {
   start({"-e"}, {"flap", "2", tmp_ / "runs"});
   if (!unshare_failed_.empty()) GTEST_SKIP() << "unshare failed:\n" << unshare_failed_;
   ASSERT_TRUE(found());
-  ASSERT_TRUE(run_->expect_out(R"(^flap run=3 ok pid=\d+$)", 8000ms));
+  auto third = run_->expect_out(R"(^flap run=3 ok pid=(\d+)$)", 8000ms);
+  ASSERT_TRUE(third);
   note_cgroups();
+  // The app's line and the supervisor's come through two pipes, in either order.
+  ASSERT_TRUE(run_->expect_anywhere(Stream::kErr, R"(started \S+ as pid )" + third->groups[1] + "$"));
   EXPECT_EQ(run_->count(Stream::kErr, kStarted), 3) << run_->log();
   send(SIGTERM);
   EXPECT_EQ(run_->wait_exit(), 128 + SIGTERM) << run_->log();

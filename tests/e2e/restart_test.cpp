@@ -1,7 +1,9 @@
 // SPEC 4: the restart policy and its backoff. -c restarts on a crash, -e on a non-success exit
 // code, neither means no restart; the first restart is immediate, then 1, 2, 4 ... s capped by
 // -l; a healthy run resets the sequence; --max-restarts gives up with the app's last status.
-// Timing assertions allow +-300 ms around the SPEC's delays (a loaded 2-core machine).
+// One test measures the backoff sequence on the wall clock (+-300 ms around the SPEC's delays:
+// a loaded 2-core machine); the others check only that an announced delay is waited (a lower
+// bound, which load cannot break). Exact timing is for the lifecycle's unit tests.
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -232,7 +234,8 @@ TEST_F(Restart, ShortRunKeepsBackoff) {
   auto [gap, delay] = restart_after_third_run(run);
   ASSERT_GE(gap, 0) << run.log();
   EXPECT_EQ(delay, 2) << run.log();
-  EXPECT_NEAR(gap, 2000, kTolerance) << run.log();
+  // The announced delay is waited (the backoff's exact timing: CrashLoopGapsAre0_1_2_2_2Seconds).
+  EXPECT_GE(gap, 2000 - kTolerance) << run.log();
   run.send(SIGTERM);
   EXPECT_TRUE(run.wait_exit());
 }
@@ -301,7 +304,8 @@ TEST_F(Restart, RemovedBinaryIsAFailedRunWithBackoff) {
   auto fail1 = run.expect_err(failed, 3000ms);
   auto fail2 = run.expect_err(failed, 4000ms);
   ASSERT_TRUE(fail1 && fail2) << run.log();
-  EXPECT_NEAR(ms_between(fail1->at, fail2->at), 1000, kTolerance) << run.log();
+  // Backed off, not a tight loop (the backoff's exact timing: CrashLoopGapsAre0_1_2_2_2Seconds).
+  EXPECT_GE(ms_between(fail1->at, fail2->at), 1000 - kTolerance) << run.log();
   EXPECT_TRUE(run.still_running_after(0ms)) << "a failed restart must not end the supervisor";
 
   std::filesystem::copy_file(kTestapp, copy);
@@ -309,7 +313,7 @@ TEST_F(Restart, RemovedBinaryIsAFailedRunWithBackoff) {
   auto back = run.expect_out(R"(^ready pid=(\d+))", 5000ms);
   ASSERT_TRUE(back) << "the app did not come back once its binary was restored";
   EXPECT_NE(back->num(1), first->num(1));
-  EXPECT_NEAR(ms_between(fail2->at, back->at), 2000, kTolerance) << run.log();
+  EXPECT_GE(ms_between(fail2->at, back->at), 2000 - kTolerance) << run.log();
   EXPECT_LE(run.count(Stream::kErr, failed), 4) << "a tight loop of failed restarts\n" << run.log();
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();

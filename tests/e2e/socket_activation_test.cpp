@@ -16,13 +16,9 @@
 #include <iostream>
 
 #include "harness.hpp"
-#include "sd_helpers.hpp"
 
 namespace e2e {
 namespace {
-
-using sd::Launched;
-using sd::LaunchOptions;
 
 class SocketActivation : public E2ETest {
  protected:
@@ -105,16 +101,14 @@ EchoResult echo(int port, const std::string& text, Millis timeout = 10000ms) {
 
 // The test as the activator: `fds` become 3, 4, … of the supervisor, with LISTEN_PID = its pid.
 // The test's own copies are closed once the supervisor has them.
-std::unique_ptr<Launched> activate(std::vector<Listener*> listeners, const std::string& names,
-                                   std::vector<std::string> supervisor_args) {
-  std::vector<std::string> argv = {kSupervisor};
-  for (auto& a : sd::cgroup_flag()) argv.push_back(a);
-  for (auto& a : supervisor_args) argv.push_back(a);
-  LaunchOptions options;
+std::unique_ptr<SupervisedRun> activate(std::vector<Listener*> listeners,
+                                        const std::string& names,
+                                        std::vector<std::string> supervisor_args) {
+  RunOptions options;
   for (Listener* l : listeners) options.pass_fds.push_back(l->fd);
   options.env = {"LISTEN_FDS=" + std::to_string(listeners.size()), "LISTEN_FDNAMES=" + names};
   options.listen_pid_self = true;
-  auto run = std::make_unique<Launched>(argv, options);
+  auto run = std::make_unique<SupervisedRun>(std::move(supervisor_args), options);
   for (Listener* l : listeners) {
     close(l->fd);
     l->fd = -1;
@@ -216,12 +210,9 @@ TEST_F(SocketActivation, Fd3IsTheFirstSocketPassed) {
 
 // LISTEN_* meant for another process are not the app's, and no stray fd reaches it.
 TEST_F(SocketActivation, ListenVariablesForAnotherPidDoNotReachTheApp) {
-  LaunchOptions options;
+  RunOptions options;
   options.env = {"LISTEN_PID=1", "LISTEN_FDS=1", "LISTEN_FDNAMES=stale"};
-  std::vector<std::string> argv = {kSupervisor};
-  for (auto& a : sd::cgroup_flag()) argv.push_back(a);
-  for (std::string a : {"--", kTestapp.c_str(), "env"}) argv.push_back(a);
-  Launched run(argv, options);
+  SupervisedRun run({"--", kTestapp, "env"}, options);
   for (const char* name : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}) {
     auto line = run.expect_out(std::string("^env ") + name + "( unset|=.*)$");
     ASSERT_TRUE(line);
@@ -239,7 +230,7 @@ TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
   if (access("/usr/bin/systemd-socket-activate", X_OK) != 0) {
     GTEST_SKIP() << "no /usr/bin/systemd-socket-activate";
   }
-  std::unique_ptr<Launched> run;
+  std::unique_ptr<SupervisedRun> run;
   int port = 0;
   // It binds the port itself: take a free one from the kernel; retry if another process took
   // it in between.
@@ -248,13 +239,12 @@ TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
     ASSERT_GE(probe.fd, 0);
     port = probe.port;
     close(probe.fd);
-    std::vector<std::string> argv = {"/usr/bin/systemd-socket-activate", "-l",
-                                     "127.0.0.1:" + std::to_string(port), "--fdname=echo",
-                                     kSupervisor};
-    for (auto& a : sd::cgroup_flag()) argv.push_back(a);
-    for (std::string a : {"-c", "--", kTestapp.c_str(), "echo-server", "3"}) argv.push_back(a);
-    run = std::make_unique<Launched>(argv);
-    auto said = run->find(Stream::kErr, "Listening on|[Aa]ddress already in use|Failed", kDeadline);
+    RunOptions options;
+    options.wrapper = {"/usr/bin/systemd-socket-activate", "-l",
+                       "127.0.0.1:" + std::to_string(port), "--fdname=echo"};
+    run = std::make_unique<SupervisedRun>(
+        std::vector<std::string>{"-c", "--", kTestapp, "echo-server", "3"}, options);
+    auto said = run->find_line(Stream::kErr, "Listening on|[Aa]ddress already in use|Failed", kDeadline);
     if (!said || said->line.find("Listening on") == std::string::npos) {
       if (said && said->line.find("already in use") != std::string::npos) {
         run.reset();

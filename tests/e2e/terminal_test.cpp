@@ -11,25 +11,22 @@
 #include <cstdlib>
 
 #include "harness.hpp"
-#include "sd_helpers.hpp"
 
 namespace e2e {
 namespace {
-
-using sd::Launched;
-using sd::LaunchOptions;
 
 class Terminal : public E2ETest {
  protected:
   void SetUp() override {
     if (access("/bin/bash", X_OK) != 0) GTEST_SKIP() << "no /bin/bash";
-    LaunchOptions options;
-    options.terminal = true;
+    RunOptions options;
+    options.plain_command = true;
+    options.terminal = TerminalMode::kAll;
     options.env = {"PS1=$ ", "TERM=dumb", "HISTFILE=/dev/null"};
-    options.unset = {"NOTIFY_SOCKET", "WATCHDOG_USEC",  "WATCHDOG_PID",  "LISTEN_PID",
-                     "LISTEN_FDS",    "LISTEN_FDNAMES", "PROMPT_COMMAND"};
+    options.unset_env = {"NOTIFY_SOCKET", "WATCHDOG_USEC",  "WATCHDOG_PID",  "LISTEN_PID",
+                         "LISTEN_FDS",    "LISTEN_FDNAMES", "PROMPT_COMMAND"};
     // No readline: plain canonical-mode echo, no escape sequences in the output.
-    shell_ = std::make_unique<Launched>(
+    shell_ = std::make_unique<SupervisedRun>(
         std::vector<std::string>{"/bin/bash", "--norc", "--noprofile", "--noediting", "-i"},
         options);
   }
@@ -42,7 +39,7 @@ class Terminal : public E2ETest {
   // Types a supervisor command line; returns false unless the supervisor and the app started.
   bool run_supervisor(std::vector<std::string> options, std::vector<std::string> app) {
     std::string line = kSupervisor;
-    for (auto& a : sd::cgroup_flag()) line += " " + a;
+    if (!cgroup_mode().empty()) line += " --cgroup=" + cgroup_mode();
     for (auto& a : supervise(std::move(options), std::move(app))) line += " " + a;
     shell_->type(line + "\n");
     // The supervisor's message and the app's first line may come in either order.
@@ -68,7 +65,7 @@ class Terminal : public E2ETest {
     return st ? st->state : '?';
   }
 
-  std::unique_ptr<Launched> shell_;
+  std::unique_ptr<SupervisedRun> shell_;
   pid_t supervisor_ = 0, app_ = 0;
 };
 

@@ -109,6 +109,8 @@
 #include <string>
 #include <vector>
 
+#include "notify_send.hpp"
+
 namespace {
 
 constexpr int kUsage = 64;  // EX_USAGE: the test called testapp wrongly
@@ -648,66 +650,17 @@ int cmd_args(int argc, char** argv) {
 
 // ---- sd_notify, watchdog, socket activation (SPEC 7) ----
 
-// sockaddr_un for a NOTIFY_SOCKET value: an absolute path, or "@name" for an abstract name.
-bool notify_address(sockaddr_un* addr, socklen_t* len) {
-  const char* env = getenv("NOTIFY_SOCKET");
-  if (env == nullptr || (env[0] != '/' && env[0] != '@')) return false;
-  size_t n = strlen(env);
-  if (n >= sizeof addr->sun_path) return false;
-  memset(addr, 0, sizeof *addr);
-  addr->sun_family = AF_UNIX;
-  memcpy(addr->sun_path, env, n);
-  if (env[0] == '@') addr->sun_path[0] = '\0';
-  *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + (env[0] == '/' ? 1 : 0));
-  return true;
-}
-
 // Sends one datagram to $NOTIFY_SOCKET, with `pass_fd` attached (SCM_RIGHTS) if it is >= 0.
 // Returns 0 or an errno value.
 int send_notify(const std::string& bytes, int pass_fd = -1) {
-  sockaddr_un addr;
-  socklen_t len = 0;
-  if (!notify_address(&addr, &len)) return EINVAL;
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
-  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
-  msghdr msg{};
-  msg.msg_name = &addr;
-  msg.msg_namelen = len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (pass_fd >= 0) {
-    memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
-  int err = sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? errno : 0;
-  close(fd);
-  return err;
+  const char* address = getenv("NOTIFY_SOCKET");
+  return notify_send::send(address != nullptr ? address : "", bytes, pass_fd);
 }
 
 // sd_notify_barrier(3): true once the receiver has taken (and closed) the passed fd.
 bool notify_barrier() {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) die("pipe2");
-  int err = send_notify("BARRIER=1", p[1]);
-  close(p[1]);
-  bool ok = false;
-  if (err == 0) {
-    pollfd pfd{p[0], POLLIN, 0};
-    int r;
-    do r = poll(&pfd, 1, 5000);
-    while (r < 0 && errno == EINTR);
-    ok = r == 1;  // POLLHUP: every write end is closed
-  }
-  close(p[0]);
-  return ok;
+  const char* address = getenv("NOTIFY_SOCKET");
+  return notify_send::barrier(address != nullptr ? address : "", 5000) == 0;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {

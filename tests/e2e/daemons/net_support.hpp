@@ -4,11 +4,21 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include "os_support.hpp"
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
-namespace daemons_e2e {
+#include "harness.hpp"
+
+namespace e2e {
 namespace {
 
 int loopback_socket(int port, int timeout_ms) {
@@ -150,7 +160,7 @@ class LoadClient {
   bool hit_bound() const { return hit_bound_; }
   // Waits until `n` more requests than now have been answered: traffic really flowed in the
   // phase that just began.
-  bool progressed(long n, Ms deadline = 5000ms) {
+  bool progressed(long n, Millis deadline = 5000ms) {
     const long target = ok_ + n;
     return eventually([&] { return ok_ >= target; }, deadline, 2ms);
   }
@@ -263,4 +273,4 @@ class MiniHttpServer {
 };
 
 }  // namespace
-}  // namespace daemons_e2e
+}  // namespace e2e
