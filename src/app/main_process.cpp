@@ -281,11 +281,17 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
     }
   }
   in.predecessors = request.predecessors;
-  in.main_crashed = request.main_crashed;
+  in.main_failed = request.main_failed;
+  in.await_exec = request.await_exec;
+  in.exec_wait_over = request.exec_wait_over;
   const core::Election e = core::elect_main_pid(in);
   for (const auto& refused : e.refused) log::error("ignoring " + refused);
   if (e.kind == core::Election::Kind::kElected && same_process(in.app, e.pid)) {
     return core::event::SuccessorFound{e.pid, e.source, generation};
+  }
+  if (e.kind == core::Election::Kind::kPending) {
+    // The machine elects again shortly; the --main-pidfile watch waits for its last word.
+    return core::event::NoSuccessor{true, false, generation, true};
   }
   if (e.kind == core::Election::Kind::kAmbiguous) {
     std::string list;

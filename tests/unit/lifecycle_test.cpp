@@ -309,7 +309,8 @@ TEST(Lifecycle, SuccessorTakesOverWithoutARestart) {
   ASSERT_STREQ(sim.state(), "Electing");
   const auto elect = sim.all<action::ElectSuccessor>().at(0);
   EXPECT_EQ(elect.exited, 100);
-  EXPECT_FALSE(elect.main_crashed);
+  EXPECT_FALSE(elect.main_failed);
+  EXPECT_TRUE(elect.await_exec);
   EXPECT_FALSE(elect.may_wait);
   sim.feed(event::SuccessorFound{200, "child"});
   EXPECT_STREQ(sim.state(), "Running");
@@ -324,7 +325,7 @@ TEST(Lifecycle, CrashedMainIsMarkedForTheElection) {
   Sim sim;
   sim.spawned(100);
   sim.feed(event::MainExited{ExitStatus::killed(SIGKILL), 0}, kT0 + 10);
-  EXPECT_TRUE(sim.all<action::ElectSuccessor>().at(0).main_crashed);
+  EXPECT_TRUE(sim.all<action::ElectSuccessor>().at(0).main_failed);
 }
 
 TEST(Lifecycle, OutOfMemoryIsNamedOncePerKill) {
