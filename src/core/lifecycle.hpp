@@ -159,6 +159,9 @@ struct Spawned {
 struct SpawnFailed {
   int error = 0;  // errno of the failed step
   std::string message;
+  // A step before the exec failed (credentials, cgroup, fds, clone3): the supervisor's
+  // failure, 125, whatever the errno; only a failed exec is 126 or 127 (SPEC 3).
+  bool before_exec = false;
 };
 // A generation's main process exited; status nullopt when it was not our child.
 struct MainExited {

@@ -69,7 +69,7 @@ void Reducer::on(const event::SpawnFailed& e) {
     return;
   }
   if (!is<state::Starting>()) return;
-  const int code = spawn_exit_code(e.error);
+  const int code = e.before_exec ? kExitFailure : spawn_exit_code(e.error);
   if (m_.memory.generations == 1) {
     // The very first start: a set-up failure of the supervisor, never retried.
     log(LogLevel::kFatal, e.message);

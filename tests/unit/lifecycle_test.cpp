@@ -44,6 +44,16 @@ TEST(Lifecycle, FirstSpawnFailureIsFatalWithTheShellCode) {
   }
 }
 
+// SPEC 3: 126 is for a program that cannot be executed; a step before its exec that failed
+// (setgroups without privileges, say) is the supervisor's set-up failure, whatever its errno.
+TEST(Lifecycle, FirstSpawnFailureBeforeTheExecIs125) {
+  for (int err : {EPERM, EACCES, ENOENT, EINVAL}) {
+    Sim sim;
+    sim.feed(event::SpawnFailed{err, "starting /bin/app: setgroups: Operation not permitted", true});
+    EXPECT_EQ(sim.exit_code(), 125) << err;
+  }
+}
+
 TEST(Lifecycle, SpawnFailureOnARestartIsRetriedWithBackoff) {
   Sim sim(on_failure);
   sim.spawned(100);
