@@ -45,7 +45,7 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   }
   for (int number : over) forget_generation(number);
   if (auto r = add_generation(generation); !r) {
-    return core::event::SpawnFailed{r.error().code, r.error().message};
+    return core::event::SpawnFailed{r.error().code, r.error().message, true};
   }
   // The listening sockets, then the fd store (SPEC 10).
   std::vector<os::PassedFd> passed = os::passed_fds(listen_);
@@ -57,18 +57,21 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   spec.pass_fds = os::listen_pass_fds(passed);
   UniqueFd ready_writer;  // --notify-fd's write end: the app holds its copy once spawned
   auto channel = readiness_channel(generation, ready_writer);
-  if (!channel) return core::event::SpawnFailed{channel.error().code, channel.error().message};
+  if (!channel) {
+    return core::event::SpawnFailed{channel.error().code, channel.error().message, true};
+  }
   if (*channel) spec.pass_fds.push_back(**channel);
   spec.credentials = creds_;
   const os::AppCgroup& cgroup = cgroup_of(generation);
   spec.cgroup_clone_fd = cgroup.clone_fd();
   spec.cgroup_join_fd = cgroup.join_fd();
 
-  auto process = os::spawn(spec);
+  bool exec_failed = false;
+  auto process = os::spawn(spec, &exec_failed);
   if (!process) {
     forget_generation(generation);
     const Error err = std::move(process).error().with("starting " + settings_.program);
-    return core::event::SpawnFailed{err.code, err.message};
+    return core::event::SpawnFailed{err.code, err.message, !exec_failed};
   }
   const int pid = process->pid();
   set_main(generation, std::move(*process));
@@ -281,11 +284,17 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
     }
   }
   in.predecessors = request.predecessors;
-  in.main_crashed = request.main_crashed;
+  in.main_failed = request.main_failed;
+  in.await_exec = request.await_exec;
+  in.exec_wait_over = request.exec_wait_over;
   const core::Election e = core::elect_main_pid(in);
   for (const auto& refused : e.refused) log::error("ignoring " + refused);
   if (e.kind == core::Election::Kind::kElected && same_process(in.app, e.pid)) {
     return core::event::SuccessorFound{e.pid, e.source, generation};
+  }
+  if (e.kind == core::Election::Kind::kPending) {
+    // The machine elects again shortly; the --main-pidfile watch waits for its last word.
+    return core::event::NoSuccessor{true, false, generation, true};
   }
   if (e.kind == core::Election::Kind::kAmbiguous) {
     std::string list;

@@ -38,6 +38,15 @@ Supervisor::Supervisor(core::Config cfg, std::string program, os::Credentials cr
 }
 
 Supervisor::~Supervisor() {
+  // First close what the clean-up does not need: at the lowest fd limits (RLIMIT_NOFILE),
+  // reading the cgroup and removing it take fds of their own (issue 12).
+  pidfile_watch_.reset();
+  notify_socket_.reset();
+  listen_.fds.clear();
+  fd_store_ = os::FdStore(fd_store_.max());
+  timer_.reset();
+  for (auto& [number, incarnation] : generations_) incarnation.ready_pipe.reset();
+  loop_.reset();
   if (cgroup_) {
     // Only reached with the app gone, or after a failure of set-up or of the loop; make sure.
     if (!empty(0)) {

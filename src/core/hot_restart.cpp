@@ -64,8 +64,9 @@ void Reducer::hot_main_exited(state::HotRestart& hr, const event::MainExited& e)
     hr.next_status = status;
   }
   // Successors are followed inside each generation (a daemonizing new version, say).
-  emit(action::ElectSuccessor{gen->number, gen->main, gen->predecessors, status.is_signal(),
-                              false});
+  // A same-executable child that has not exec'd is passed over here: no wait for its exec.
+  const bool failed = status.is_signal() || !cfg_.restart.success_codes.contains(status.value);
+  emit(action::ElectSuccessor{gen->number, gen->main, gen->predecessors, failed, false, false});
 }
 
 void Reducer::hot_successor(state::HotRestart& hr, const event::SuccessorFound& e) {

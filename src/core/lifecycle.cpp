@@ -33,6 +33,7 @@ std::optional<Millis> deadline(const Machine& machine) {
                    consider(s.watchdog_deadline);
                  },
                  [&](const state::Stopping& s) { consider(s.kill_at); },
+                 [&](const state::AwaitingExec& s) { consider(s.next_check); },
                  [&](const state::AwaitingPidfile& s) { consider(s.until); },
                  [&](const state::Cleaning& s) { consider(s.kill_at); },
                  [&](const state::Backoff& s) { consider(s.until); },
@@ -45,6 +46,7 @@ std::optional<Millis> deadline(const Machine& machine) {
 
 bool awaits_empty(const Machine& machine) {
   return std::holds_alternative<state::Cleaning>(machine.state) ||
+         std::holds_alternative<state::AwaitingExec>(machine.state) ||
          std::holds_alternative<state::AwaitingPidfile>(machine.state);
 }
 
@@ -66,6 +68,7 @@ const char* state_name(const State& state) {
                         [](const state::Running&) { return "Running"; },
                         [](const state::Stopping&) { return "Stopping"; },
                         [](const state::Electing&) { return "Electing"; },
+                        [](const state::AwaitingExec&) { return "AwaitingExec"; },
                         [](const state::AwaitingPidfile&) { return "AwaitingPidfile"; },
                         [](const state::Cleaning&) { return "Cleaning"; },
                         [](const state::Backoff&) { return "Backoff"; },

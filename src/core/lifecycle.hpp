@@ -39,6 +39,13 @@ struct Settings {
 inline constexpr Millis kLeftoverGraceMs = 5000;
 // How long a hot restart waits for the new generation's readiness without --start-timeout.
 inline constexpr Millis kHotRestartTimeoutMs = 60'000;
+// After a main process exits with success, how long a child of it that runs its executable
+// but has not exec'd yet may take to exec (a fork+exec upgrade that lost the race to the old
+// process's exit), and how often the election is repeated meanwhile. The kernel has no event
+// for another process's exec that an unprivileged supervisor in a container can wait on, so
+// this is a bounded retry (docs/architecture.md).
+inline constexpr Millis kExecWaitMs = 1000;
+inline constexpr Millis kExecPollMs = 10;
 
 struct Generation {
   int number = 0;                 // 1 for the first incarnation, counting every spawn
@@ -73,6 +80,17 @@ struct Electing {
   Generation gen;  // gen.main is the process that exited
   std::optional<Millis> start_deadline;
   bool failed_start = false;
+  std::optional<Millis> exec_wait_until;  // elected again from AwaitingExec: its bound
+};
+// The main process exited with success and a child of it runs its executable but has not
+// exec'd yet: the new process of an upgrade, maybe. Elected again every kExecPollMs; at
+// `until` a last time, where a sole such child is taken for a daemon.
+struct AwaitingExec {
+  Generation gen;  // gen.main is the process that exited
+  std::optional<Millis> start_deadline;
+  bool failed_start = false;
+  Millis until = 0;
+  Millis next_check = 0;
 };
 // No successor yet, but processes of the app remain and --main-pidfile may still name one.
 struct AwaitingPidfile {
@@ -106,7 +124,7 @@ struct Done {
 }  // namespace state
 
 using State = std::variant<state::Starting, state::Running, state::Stopping, state::Electing,
-                           state::AwaitingPidfile, state::Cleaning, state::Backoff,
+                           state::AwaitingExec, state::AwaitingPidfile, state::Cleaning, state::Backoff,
                            state::HotRestart, state::Done>;
 
 // A generation that was replaced (or rolled back): it got the stop signal and has until kill_at.
@@ -141,6 +159,9 @@ struct Spawned {
 struct SpawnFailed {
   int error = 0;  // errno of the failed step
   std::string message;
+  // A step before the exec failed (credentials, cgroup, fds, clone3): the supervisor's
+  // failure, 125, whatever the errno; only a failed exec is 126 or 127 (SPEC 3).
+  bool before_exec = false;
 };
 // A generation's main process exited; status nullopt when it was not our child.
 struct MainExited {
@@ -157,6 +178,8 @@ struct NoSuccessor {
   bool app_populated = false;  // processes of the generation remain
   bool watching = false;       // the shell now watches --main-pidfile (it was asked to wait)
   int generation = 0;
+  // Asked to await exec: a same-executable child has not exec'd yet (Election::kPending).
+  bool exec_pending = false;
 };
 struct GenerationEmpty {  // no process of a retiring generation is left
   int generation = 0;
@@ -222,8 +245,12 @@ struct ElectSuccessor {
   int generation = 0;
   int exited = 0;  // the main process that exited, never its own heir
   std::vector<int> predecessors;
-  bool main_crashed = false;
+  bool main_failed = false;  // killed, or exited with a status that is not a success code
   bool may_wait = false;  // set up the --main-pidfile watch if no successor is found
+  // Answer NoSuccessor{exec_pending} if a same-executable child has not exec'd yet.
+  bool await_exec = false;
+  // The wait is over: a sole such child is a daemon (ElectionInput::exec_wait_over).
+  bool exec_wait_over = false;
 };
 struct UnwatchPidfile {};
 struct TellSystemd {

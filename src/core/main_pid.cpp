@@ -46,20 +46,28 @@ Election elect_main_pid(const ElectionInput& in) {
                               [&](int pid) { return suitable_main_pid(in, pid); });
     if (alive != in.predecessors.rend()) {
       result = elected(*alive, "predecessor");
-    } else if (!in.main_crashed) {
-      std::vector<const ProcInfo*> children;
+    } else if (!in.main_failed) {
+      std::vector<int> heirs, unexeced;
       for (const auto& p : in.app) {
-        if (p.ppid == in.self && p.exe == in.exe && suitable_main_pid(in, p.pid)) {
-          children.push_back(&p);
-        }
+        if (p.ppid != in.self || p.exe != in.exe || !suitable_main_pid(in, p.pid)) continue;
+        (p.forked_no_exec ? unexeced : heirs).push_back(p.pid);
       }
       // Several could each be the heir (workers of a launcher, say): never guess between
-      // them (issue 2), even by age.
-      if (children.size() == 1) {
-        result = elected(children[0]->pid, "child");
-      } else if (children.size() > 1) {
+      // them (issue 2), even by age. A child that has not exec'd is no heir yet: a shell's
+      // background job before its exec runs the shell too (issue 12).
+      if (heirs.size() == 1) {
+        result = elected(heirs[0], "child");
+      } else if (heirs.size() > 1) {
         result.kind = Election::Kind::kAmbiguous;
-        for (const auto* c : children) result.candidates.push_back(c->pid);
+        result.candidates = std::move(heirs);
+      } else if (!unexeced.empty() && in.await_exec) {
+        result.kind = Election::Kind::kPending;
+        result.candidates = std::move(unexeced);
+      } else if (unexeced.size() == 1 && in.exec_wait_over) {
+        result = elected(unexeced[0], "child");  // a daemon, forked without exec
+      } else if (unexeced.size() > 1 && in.exec_wait_over) {
+        result.kind = Election::Kind::kAmbiguous;
+        result.candidates = std::move(unexeced);
       }
     }
   }

@@ -15,6 +15,9 @@ struct ProcInfo {
   std::uint64_t start_time = 0;  // clock ticks after boot, orders processes by age
   std::string exe;               // /proc/PID/exe target, " (deleted)" already stripped
   char state = 'S';              // 'Z' for zombies, which are never elected
+  // Forked and not exec'd since (PF_FORKNOEXEC): it still runs its parent's image, so its
+  // executable is no evidence of an upgrade (a shell's background job before its exec).
+  bool forked_no_exec = false;
 };
 
 struct ElectionInput {
@@ -23,18 +26,27 @@ struct ElectionInput {
   std::string exe;                    // the program's executable, " (deleted)" stripped
   std::optional<int> pidfile_pid;     // from --main-pidfile
   std::vector<int> predecessors;      // earlier main processes, oldest first, maybe still alive
-  // The main process was killed by a signal: a crash, not a hand-over. Its children are then
-  // orphans (an nginx master's workers run the same executable), never heirs; only a hint or
-  // a predecessor can name a successor.
-  bool main_crashed = false;
+  // The main process was killed by a signal or exited with a failure status: a crash, not a
+  // hand-over. Its children are then orphans (an nginx master's workers run the same
+  // executable), never heirs; only a hint or a predecessor can name a successor.
+  bool main_failed = false;
+  // Report a same-executable child that has not exec'd yet as kPending instead of passing it
+  // over: a fork+exec upgrade whose new process was slower to exec than the old one to exit.
+  bool await_exec = false;
+  // The wait for an exec is over (kExecWaitMs after the exit): a sole child that still has not
+  // exec'd is a daemon that forked without exec (the launchers of nginx and redis do), and is
+  // elected. Several are ambiguous.
+  bool exec_wait_over = false;
 };
 
 struct Election {
-  enum class Kind { kElected, kAmbiguous, kNone };
+  // kPending: no heir yet, but candidates (each a same-executable child that has not exec'd
+  // yet) may become one once they exec; elect again shortly.
+  enum class Kind { kElected, kAmbiguous, kPending, kNone };
   Kind kind = Kind::kNone;
   int pid = 0;
   std::string source;            // "pidfile", "predecessor", "child"
-  std::vector<int> candidates;   // for kAmbiguous
+  std::vector<int> candidates;   // for kAmbiguous and kPending
   std::vector<std::string> refused;  // hints that named a process outside the app, for the log
 };
 
@@ -43,9 +55,12 @@ struct Election {
 // arrives (the app then names its main process at once, so it needs no rule at exit).
 bool suitable_main_pid(const ElectionInput& in, int pid);
 
-// Rules in order: the pidfile hint, the most recent predecessor still alive
-// (a rolled-back upgrade), then (unless the main crashed) the app's direct children of the supervisor running the same
-// executable: one is elected; several are ambiguous (never guessed between).
+// Rules in order: the pidfile hint, the most recent predecessor still alive (a rolled-back
+// upgrade), then, unless the main failed, the app's direct children of the supervisor that
+// have exec'd the same executable: one is elected; several are ambiguous (never guessed
+// between). With none, children that may still exec it (forked, not exec'd) make the election
+// kPending when in.await_exec is set; once in.exec_wait_over, a sole one is elected as a
+// daemon; otherwise they are passed over.
 Election elect_main_pid(const ElectionInput& in);
 
 }  // namespace sup::core

@@ -24,11 +24,13 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
   auto ppid = parse_int(fields[1], 0, 1 << 30);
   auto pgrp = parse_int(fields[2], 0, 1 << 30);
   auto session = parse_int(fields[3], 0, 1 << 30);
+  auto flags = parse_int(fields[6], 0, UINT32_MAX);  // field 9: flags, an unsigned int
   auto start = parse_int(fields[19], 0, INT64_MAX);  // field 22: starttime
-  if (!ppid || !pgrp || !session || !start) return std::nullopt;
+  if (!ppid || !pgrp || !session || !flags || !start) return std::nullopt;
   st.ppid = static_cast<int>(*ppid);
   st.pgrp = static_cast<int>(*pgrp);
   st.session = static_cast<int>(*session);
+  st.flags = static_cast<std::uint64_t>(*flags);
   st.start_time = static_cast<std::uint64_t>(*start);
   return st;
 }

@@ -15,8 +15,13 @@ struct ProcStat {
   int ppid = 0;
   int pgrp = 0;
   int session = 0;
+  std::uint64_t flags = 0;       // field 9: the kernel's PF_* flags
   std::uint64_t start_time = 0;  // clock ticks after boot
 };
+
+// PF_FORKNOEXEC in ProcStat::flags: forked and not exec'd since, so the process still runs its
+// parent's image. The kernel clears it on exec (include/linux/sched.h).
+inline constexpr std::uint64_t kPfForkNoExec = 0x40;
 
 // /proc/PID/stat: "pid (comm) state ppid pgrp session … starttime(22nd) …". comm may hold
 // spaces and parentheses, so the fields start after the last ')'.

@@ -69,7 +69,7 @@ void Reducer::on(const event::SpawnFailed& e) {
     return;
   }
   if (!is<state::Starting>()) return;
-  const int code = spawn_exit_code(e.error);
+  const int code = e.before_exec ? kExitFailure : spawn_exit_code(e.error);
   if (m_.memory.generations == 1) {
     // The very first start: a set-up failure of the supervisor, never retried.
     log(LogLevel::kFatal, e.message);
@@ -111,10 +111,21 @@ void Reducer::on(const event::MainExited& e) {
   } else if (auto* running = get<state::Running>()) {
     start_deadline = running->start_deadline;
   }
-  state::Electing electing{std::move(*gen), start_deadline, failed_start};
+  state::Electing electing{std::move(*gen), start_deadline, failed_start, std::nullopt};
   emit(action::ElectSuccessor{electing.gen.number, electing.gen.main, electing.gen.predecessors,
-                              m_.memory.last_status.is_signal(), !cfg_.main_pidfile.empty()});
+                              main_failed(), !cfg_.main_pidfile.empty(), true, false});
   m_.state = std::move(electing);
+}
+
+// SPEC 5: a main process that failed has no heirs but those a hint names.
+bool Reducer::main_failed() const {
+  const ExitStatus& s = m_.memory.last_status;
+  return s.is_signal() || !cfg_.restart.success_codes.contains(s.value);
+}
+
+void Reducer::elect(const Generation& gen, bool await_exec) {
+  emit(action::ElectSuccessor{gen.number, gen.main, gen.predecessors, main_failed(),
+                              !cfg_.main_pidfile.empty(), await_exec, !await_exec});
 }
 
 void Reducer::on(const event::SuccessorFound& e) {
@@ -152,6 +163,17 @@ void Reducer::on(const event::NoSuccessor& e) {
     hot_no_successor(*hr, e);
   } else if (auto* electing = get<state::Electing>()) {
     if (!names(e.generation, electing->gen)) return;
+    if (e.exec_pending) {
+      const Millis until = electing->exec_wait_until.value_or(now_ + kExecWaitMs);
+      if (!electing->exec_wait_until) {
+        log(LogLevel::kDebug, "a child of " + pid_text(electing->gen.main) +
+                                  " may still exec its executable: waiting for it");
+      }
+      m_.state = state::AwaitingExec{std::move(electing->gen), electing->start_deadline,
+                                     electing->failed_start, until,
+                                     std::min(now_ + kExecPollMs, until)};
+      return;
+    }
     if (e.watching) {
       log(LogLevel::kDebug, "waiting for " + cfg_.main_pidfile);
       m_.state = state::AwaitingPidfile{std::move(electing->gen), electing->start_deadline,
@@ -173,6 +195,8 @@ void Reducer::on(const event::PidfileChanged&) {
 void Reducer::on(const event::AppEmpty&) {
   if (is<state::AwaitingPidfile>()) {
     stop_waiting();
+  } else if (auto* awaiting = get<state::AwaitingExec>()) {
+    end_run(awaiting->failed_start, awaiting->gen.healthy_from);
   } else if (auto* cleaning = get<state::Cleaning>()) {
     if (!cleaning->restart) {
       done(to_shell_code(m_.memory.last_status));
@@ -264,6 +288,16 @@ void Reducer::on(const event::Tick&) {
     }
   } else if (auto* stopping = get<state::Stopping>()) {
     if (now_ >= stopping->kill_at) kill_or_give_up(stopping->kill_at, stopping->killed);
+  } else if (auto* awaiting_exec = get<state::AwaitingExec>()) {
+    if (now_ >= awaiting_exec->next_check) {
+      // At the bound, once more: a sole child that never exec'd is a daemon.
+      const bool last = now_ >= awaiting_exec->until;
+      state::Electing electing{std::move(awaiting_exec->gen), awaiting_exec->start_deadline,
+                               awaiting_exec->failed_start, awaiting_exec->until};
+      if (last) log(LogLevel::kDebug, "no child exec'd in time");
+      elect(electing.gen, !last);
+      m_.state = std::move(electing);
+    }
   } else if (auto* awaiting = get<state::AwaitingPidfile>()) {
     if (now_ >= awaiting->until) {
       log(LogLevel::kInfo, cfg_.main_pidfile + " named no live process of the app in time");
@@ -401,6 +435,8 @@ void Reducer::request_stop(int forward) {
   } else if (is<state::AwaitingPidfile>()) {
     emit(action::UnwatchPidfile{});
     clean(std::nullopt, now_ + cfg_.stop_timeout_ms, false);
+  } else if (is<state::AwaitingExec>()) {
+    clean(std::nullopt, now_ + cfg_.stop_timeout_ms, false);
   } else if (auto* cleaning = get<state::Cleaning>()) {
     cleaning->restart.reset();
   } else if (is<state::Backoff>()) {
@@ -425,7 +461,7 @@ void Reducer::kill_or_give_up(Millis& kill_at, bool& killed) {
 void Reducer::elect_again() {
   const auto& awaiting = std::get<state::AwaitingPidfile>(m_.state);
   emit(action::ElectSuccessor{awaiting.gen.number, awaiting.gen.main, awaiting.gen.predecessors,
-                              m_.memory.last_status.is_signal(), false});
+                              main_failed(), false, false});
 }
 
 void Reducer::stop_waiting() {

@@ -67,6 +67,9 @@ class Reducer {
   void hang();
   void request_stop(int forward);
   void kill_or_give_up(Millis& kill_at, bool& killed);
+  bool main_failed() const;
+  // ElectSuccessor again from AwaitingExec: still awaiting exec, or the last time.
+  void elect(const Generation& gen, bool await_exec);
   void elect_again();
   void stop_waiting();
   void end_run(bool failed_start, Millis healthy_from);

@@ -214,6 +214,12 @@ Result<std::vector<int>> read_procs_tree(int dirfd) {
 }
 
 Result<void> remove_tree(const std::string& path) {
+  // A cgroup without cgroups below is removed by rmdir alone, with no fd: the supervisor may be
+  // at its fd limit (issue 12).
+  if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return {};
+  if (errno != EBUSY && errno != ENOTEMPTY && errno != EEXIST) {
+    return errno_error("removing " + path);
+  }
   std::vector<std::string> subdirs;
   {
     std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);

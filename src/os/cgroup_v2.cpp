@@ -54,7 +54,12 @@ class V2Cgroup final : public AppCgroup {
   }
 
   Result<bool> populated() const override {
-    auto text = read_text_at(dir_fd_.get(), "cgroup.events");
+    // Read through the file already open for the events: no new fd, so this works at the
+    // fd limit too (issue 12). kernfs generates the text afresh at offset 0.
+    char buf[512];
+    const ssize_t n = ::pread(events_file_.get(), buf, sizeof buf - 1, 0);
+    auto text = n >= 0 ? Result<std::string>(std::string(buf, static_cast<std::size_t>(n)))
+                       : read_text_at(dir_fd_.get(), "cgroup.events");
     if (!text) return std::move(text).error().with(dir_);
     // "populated" counts the cgroups below ours too (cgroup-v2.rst, cgroup.events).
     auto value = keyed_value(*text, "populated");

@@ -40,7 +40,8 @@ std::vector<core::ProcInfo> snapshot(const std::vector<int>& pids) {
   for (int pid : pids) {
     auto st = read_stat(pid);
     if (!st) continue;
-    out.push_back({pid, st->ppid, st->start_time, read_exe(pid), st->state});
+    out.push_back({pid, st->ppid, st->start_time, read_exe(pid), st->state,
+                   (st->flags & core::kPfForkNoExec) != 0});
   }
   return out;
 }

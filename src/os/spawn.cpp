@@ -20,12 +20,14 @@ namespace {
 // What the child reports over the CLOEXEC pipe when a step before exec fails.
 struct ChildFailure {
   int err;
+  bool exec;  // the exec itself failed, not a step before it
   char step[60];
 };
 
-[[noreturn]] void child_fail(int pipe_fd, const char* step, int err) {
+[[noreturn]] void child_fail(int pipe_fd, const char* step, int err, bool exec = false) {
   ChildFailure f{};
   f.err = err;
+  f.exec = exec;
   std::strncpy(f.step, step, sizeof f.step - 1);
   [[maybe_unused]] auto n = ::write(pipe_fd, &f, sizeof f);
   _exit(err == ENOENT ? 127 : 126);
@@ -88,7 +90,7 @@ struct ChildFailure {
   // LISTEN_PID and WATCHDOG_PID must name the app itself, known only now.
   fill_pid_placeholders(envp);
   ::execve(spec.path.c_str(), argv, envp);
-  child_fail(pipe_fd, "exec", errno);
+  child_fail(pipe_fd, "exec", errno, true);
 }
 
 pid_t clone_with_pidfd(int cgroup_fd, int* pidfd) {
@@ -113,7 +115,8 @@ std::vector<char*> to_c_array(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-Result<Process> spawn(const SpawnSpec& spec) {
+Result<Process> spawn(const SpawnSpec& spec, bool* exec_failed) {
+  if (exec_failed != nullptr) *exec_failed = false;
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return errno_error("pipe2");
   UniqueFd read_end(pipe_fds[0]);
@@ -153,6 +156,7 @@ Result<Process> spawn(const SpawnSpec& spec) {
   siginfo_t info{};
   while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) < 0 && errno == EINTR) {
   }
+  if (exec_failed != nullptr) *exec_failed = failure.exec;
   return errno_error(failure.step, failure.err);
 }
 

@@ -27,7 +27,9 @@ struct SpawnSpec {
 };
 
 // Error.code is the errno of the step that failed (ENOENT, EACCES, …); the message names it.
-// A child whose setup failed has been reaped before this returns.
-Result<Process> spawn(const SpawnSpec& spec);
+// A child whose setup failed has been reaped before this returns. *exec_failed (if given) says
+// whether the failed step was the exec itself, the program's fault (SPEC 3: 126, 127), rather
+// than one before it (credentials, cgroup, fds: the supervisor's, 125).
+Result<Process> spawn(const SpawnSpec& spec, bool* exec_failed = nullptr);
 
 }  // namespace sup::os

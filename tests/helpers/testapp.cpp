@@ -28,9 +28,15 @@
 //                          build N more processes (plain children, setsid'd children, double-forked
 //                          setsid'd daemons, nested grandchildren), all waiting forever; print
 //                          "tree pids=a,b,..." and "tree ready", wait forever
-//   spawn-heirs N          fork N children of this executable that print "heir pid=N" and then
-//                          behave like print-signals; print "heirs ready" and exit 0 once all
-//                          are ready (N same-executable candidates for the main process)
+//   spawn-heirs N          fork N children that exec this executable ("heir FD"), print
+//                          "heir pid=N" and then behave like print-signals; print "heirs ready"
+//                          and exit 0 once all are ready (N same-executable candidates for the
+//                          main process)
+//   upgrade-race [GEN [DELAY_MS]]
+//                          print "ready pid=N gen=K"; USR2 -> fork, print "gen=K retiring pid=N
+//                          child=C" and exit 0 at once; the child execs "upgrade-race K+1" only
+//                          DELAY_MS (100) after its parent is gone: an upgrade that loses the
+//                          race to the old process's exit; USR1 -> "gen=K got USR1 pid=N"
 //   id                     print "uid=N gid=N groups=a,b euid=N egid=N setuid0=ok|failed", exit 0
 //   flap N FILE [SECONDS]  count runs in FILE; runs 1..N print "flap run=K fail" and exit 1; later
 //                          runs print "flap run=K ok pid=N" and wait forever, or, with SECONDS, run
@@ -571,12 +577,13 @@ int cmd_spawn_heirs(int argc, char** argv) {
     pid_t heir = fork();
     if (heir < 0) die("fork");
     if (heir == 0) {
+      // An heir has exec'd the executable (SPEC 5: a forked child that has not is no heir).
       close(ready[0]);
-      say("heir pid=%d", getpid());
-      const char byte = 'r';
-      (void)!write(ready[1], &byte, 1);
-      close(ready[1]);
-      signal_loop();
+      fcntl(ready[1], F_SETFD, 0);
+      std::string fd_text = std::to_string(ready[1]);
+      char* heir_argv[] = {argv[0], const_cast<char*>("heir"), fd_text.data(), nullptr};
+      execv("/proc/self/exe", heir_argv);
+      _exit(127);
     }
   }
   close(ready[1]);
@@ -588,6 +595,60 @@ int cmd_spawn_heirs(int argc, char** argv) {
   }
   say("heirs ready");
   return 0;
+}
+
+// spawn-heirs' child after its exec: announce, tell the parent, then print signals.
+int cmd_heir(int argc, char** argv) {
+  long fd = -1;
+  if (argc < 3 || !parse_long(argv[2], &fd) || fd < 0) return kUsage;
+  say("heir pid=%d", getpid());
+  const char byte = 'r';
+  (void)!write(static_cast<int>(fd), &byte, 1);
+  close(static_cast<int>(fd));
+  signal_loop();
+}
+
+// A fork+exec upgrade that loses the race to the old process's exit (SPEC 5, issue 12): on
+// USR2 the old process forks and exits at once; the child waits until its parent is gone (EOF
+// on a pipe), then DELAY_MS more, as a slow exec under load would, then execs
+// "upgrade-race GEN+1 DELAY_MS".
+int cmd_upgrade_race(int argc, char** argv) {
+  long gen = 1, delay_ms = 100;
+  if (argc >= 3 && !parse_long(argv[2], &gen)) return kUsage;
+  if (argc >= 4 && !parse_long(argv[3], &delay_ms)) return kUsage;
+  block_all_signals();
+  const int me = getpid();
+  say("ready pid=%d gen=%ld", me, gen);
+  for (;;) {
+    const int sig = next_signal();
+    if (sig == SIGUSR2) {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) die("pipe2");
+      std::string next_gen = std::to_string(gen + 1);
+      std::string delay_text = std::to_string(delay_ms);
+      char* child_argv[] = {argv[0], const_cast<char*>("upgrade-race"), next_gen.data(),
+                            delay_text.data(), nullptr};
+      const pid_t child = fork();
+      if (child < 0) die("fork");
+      if (child == 0) {
+        close(p[1]);
+        char byte;
+        while (read(p[0], &byte, 1) < 0 && errno == EINTR) {
+        }
+        const struct timespec delay = {delay_ms / 1000, (delay_ms % 1000) * 1'000'000};
+        nanosleep(&delay, nullptr);
+        execv("/proc/self/exe", child_argv);
+        _exit(127);
+      }
+      say("gen=%ld retiring pid=%d child=%d", gen, me, child);
+      _exit(0);
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      say("gen=%ld got %s pid=%d", gen, signal_name(sig).c_str(), me);
+      _exit(0);
+    } else {
+      say("gen=%ld got %s pid=%d", gen, signal_name(sig).c_str(), me);
+    }
+  }
 }
 
 int cmd_id() {
@@ -1008,6 +1069,8 @@ int main(int argc, char** argv) {
   if (cmd == "spawn-orphans") return cmd_spawn_orphans(argc, argv);
   if (cmd == "fork-tree") return cmd_fork_tree(argc, argv);
   if (cmd == "spawn-heirs") return cmd_spawn_heirs(argc, argv);
+  if (cmd == "heir") return cmd_heir(argc, argv);
+  if (cmd == "upgrade-race") return cmd_upgrade_race(argc, argv);
   if (cmd == "id") return cmd_id();
   if (cmd == "flap") return cmd_flap(argc, argv);
   if (cmd == "args") return cmd_args(argc, argv);

@@ -44,6 +44,16 @@ TEST(Lifecycle, FirstSpawnFailureIsFatalWithTheShellCode) {
   }
 }
 
+// SPEC 3: 126 is for a program that cannot be executed; a step before its exec that failed
+// (setgroups without privileges, say) is the supervisor's set-up failure, whatever its errno.
+TEST(Lifecycle, FirstSpawnFailureBeforeTheExecIs125) {
+  for (int err : {EPERM, EACCES, ENOENT, EINVAL}) {
+    Sim sim;
+    sim.feed(event::SpawnFailed{err, "starting /bin/app: setgroups: Operation not permitted", true});
+    EXPECT_EQ(sim.exit_code(), 125) << err;
+  }
+}
+
 TEST(Lifecycle, SpawnFailureOnARestartIsRetriedWithBackoff) {
   Sim sim(on_failure);
   sim.spawned(100);
@@ -309,7 +319,8 @@ TEST(Lifecycle, SuccessorTakesOverWithoutARestart) {
   ASSERT_STREQ(sim.state(), "Electing");
   const auto elect = sim.all<action::ElectSuccessor>().at(0);
   EXPECT_EQ(elect.exited, 100);
-  EXPECT_FALSE(elect.main_crashed);
+  EXPECT_FALSE(elect.main_failed);
+  EXPECT_TRUE(elect.await_exec);
   EXPECT_FALSE(elect.may_wait);
   sim.feed(event::SuccessorFound{200, "child"});
   EXPECT_STREQ(sim.state(), "Running");
@@ -324,7 +335,7 @@ TEST(Lifecycle, CrashedMainIsMarkedForTheElection) {
   Sim sim;
   sim.spawned(100);
   sim.feed(event::MainExited{ExitStatus::killed(SIGKILL), 0}, kT0 + 10);
-  EXPECT_TRUE(sim.all<action::ElectSuccessor>().at(0).main_crashed);
+  EXPECT_TRUE(sim.all<action::ElectSuccessor>().at(0).main_failed);
 }
 
 TEST(Lifecycle, OutOfMemoryIsNamedOncePerKill) {

@@ -12,7 +12,7 @@ ElectionInput nginx_after_master_died(bool crashed) {
   in.exe = "/usr/sbin/nginx";
   // A worker of the dead master, reparented to the supervisor, and one of its own children.
   in.app = {{201, 100, 50, "/usr/sbin/nginx", 'S'}, {202, 201, 51, "/usr/sbin/nginx", 'S'}};
-  in.main_crashed = crashed;
+  in.main_failed = crashed;
   return in;
 }
 

@@ -41,6 +41,22 @@ TEST(ParseProcStat, RealLine) {
   EXPECT_EQ(st->pgrp, 4711);
   EXPECT_EQ(st->session, 4711);
   EXPECT_EQ(st->start_time, 1234567u);
+  // flags 4194624 = 0x400140: PF_RANDOMIZE, PF_SUPERPRIV and PF_FORKNOEXEC (not exec'd).
+  EXPECT_EQ(st->flags, 4194624u);
+  EXPECT_NE(st->flags & kPfForkNoExec, 0u);
+}
+
+TEST(ParseProcStat, FlagsOfAnExecdProcessLackForkNoExec) {
+  const auto st = parse_proc_stat(stat_line("9", "app", 'S', 1, 9, 9, 5));
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->flags, 4194560u);  // 0x400100
+  EXPECT_EQ(st->flags & kPfForkNoExec, 0u);
+}
+
+TEST(ParseProcStat, UnparsableFlagsRefuseTheLine) {
+  std::string line = stat_line("9", "app", 'S', 1, 9, 9, 5);
+  line.replace(line.find("4194560"), 7, "x");
+  EXPECT_FALSE(parse_proc_stat(line).has_value());
 }
 
 struct CommCase {

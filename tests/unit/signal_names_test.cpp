@@ -134,5 +134,15 @@ TEST(SignalName, RoundTrips) {
   }
 }
 
+// fuzz_signal (issue 12): 32 and 33 parse as numbers but have no name; they print as
+// "signal N", whose number parses back.
+TEST(SignalName, NptlsReservedNumbersParseAndPrintAsNumbers) {
+  for (int sig : {32, 33}) {
+    EXPECT_EQ(parse_signal(std::to_string(sig)), sig);
+    EXPECT_EQ(signal_name(sig), "signal " + std::to_string(sig));
+    EXPECT_EQ(parse_signal(signal_name(sig)), std::nullopt) << "not a name to give back";
+  }
+}
+
 }  // namespace
 }  // namespace sup::core
