@@ -69,6 +69,19 @@ void barrier(SupervisedRun& run) {
 
 // ---- upward: the supervisor as a Type=notify service ----
 
+// systemd hears MAINPID=, then READY=1 with the status "running pid APP": the READY datagram.
+std::optional<sd::Notification> expect_main_then_ready(FakeSystemd& systemd, SupervisedRun& run,
+                                                       pid_t app) {
+  if (!systemd.expect_event("MAINPID")) return std::nullopt;
+  auto ready = systemd.expect_event("READY=1");
+  EXPECT_TRUE(ready) << run.log();
+  if (ready) {
+    EXPECT_EQ(ready->fields, (Fields{{"READY", "1"}, {"STATUS", running(app)}}))
+        << sd::show(ready->fields);
+  }
+  return ready;
+}
+
 // The next datagram (not a watchdog ping) is `expected`; then the app stops.
 void expect_announced_then_stop(FakeSystemd& systemd, SupervisedRun& run, const std::string& what,
                                 const Fields& expected) {
@@ -96,11 +109,8 @@ TEST_F(NotifyUpward, ExecModeSendsReadyWithRunningStatusOnceTheAppStarted) {
   SupervisedRun run(supervise({}, {"print-signals"}), under(systemd));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
-  ASSERT_TRUE(systemd.expect_event("MAINPID"));
-  auto ready = systemd.expect_event("READY=1");
-  ASSERT_TRUE(ready) << run.log();
-  EXPECT_EQ(ready->fields, (Fields{{"READY", "1"}, {"STATUS", running(app)}}))
-      << sd::show(ready->fields);
+  auto ready = expect_main_then_ready(systemd, run, app);
+  ASSERT_TRUE(ready);
   EXPECT_EQ(ready->sender, run.pid());
   barrier(run);
   EXPECT_TRUE(systemd.pending().empty()) << "unexpected datagrams:\n" << systemd.history_text();
@@ -189,11 +199,8 @@ TEST_F(NotifyUpward, SystemdNotifyReadyFromAShellScriptIsRelayed) {
   SupervisedRun run(args, under(systemd));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
-  ASSERT_TRUE(systemd.expect_event("MAINPID"));
-  auto ready = systemd.expect_event("READY=1");
-  ASSERT_TRUE(ready) << run.log();
-  EXPECT_EQ(ready->fields, (Fields{{"READY", "1"}, {"STATUS", running(app)}}))
-      << sd::show(ready->fields);
+  auto ready = expect_main_then_ready(systemd, run, app);
+  ASSERT_TRUE(ready);
   EXPECT_TRUE(run.expect_err("pid " + std::to_string(app) + " is ready"));
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -331,9 +338,11 @@ TEST_F(NotifyApp, ReadyFromAnAppRunningAsAnotherUserIsAccepted) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
-// A bad datagram from inside the app is dropped whole; the supervisor goes on: it forwards
-// signals and takes the next, good READY=1.
-void expect_dropped(SupervisedRun& run) {
+// A bad datagram (`bad`, a testapp notify argument) from inside the app is dropped whole; the
+// supervisor goes on: it forwards signals and takes the next, good READY=1.
+void expect_dropped(const std::string& bad) {
+  SupervisedRun run(supervise({"--ready=notify", "--debug"},
+                              {"notify", bad, "+barrier", "+wait=USR1", "READY=1"}));
   pid_t app = ready_pid(run);
   ASSERT_NE(app, 0);
   ASSERT_TRUE(run.expect_out("^sent 1$"));
@@ -348,24 +357,11 @@ void expect_dropped(SupervisedRun& run) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
-TEST_F(NotifyApp, OversizedDatagramIsDropped) {
-  SupervisedRun run(supervise({"--ready=notify", "--debug"},
-                              {"notify", "+big=5000", "+barrier", "+wait=USR1", "READY=1"}));
-  expect_dropped(run);
-}
+TEST_F(NotifyApp, OversizedDatagramIsDropped) { expect_dropped("+big=5000"); }
 
-TEST_F(NotifyApp, MalformedDatagramIsDroppedWhole) {
-  SupervisedRun run(
-      supervise({"--ready=notify", "--debug"},
-                {"notify", "READY=1\nMAINPID=12abc", "+barrier", "+wait=USR1", "READY=1"}));
-  expect_dropped(run);
-}
+TEST_F(NotifyApp, MalformedDatagramIsDroppedWhole) { expect_dropped("READY=1\nMAINPID=12abc"); }
 
-TEST_F(NotifyApp, EmptyDatagramIsDropped) {
-  SupervisedRun run(supervise({"--ready=notify", "--debug"},
-                              {"notify", "+empty", "+barrier", "+wait=USR1", "READY=1"}));
-  expect_dropped(run);
-}
+TEST_F(NotifyApp, EmptyDatagramIsDropped) { expect_dropped("+empty"); }
 
 // STATUS=, RELOADING=1, STOPPING=1 and EXTEND_TIMEOUT_USEC= are understood: none of them ends,
 // restarts or readies the app.

@@ -148,7 +148,9 @@ TEST_F(Signals, TermDuringBackoffEndsSupervisorWithin100ms) {
   auto status = run.wait_exit(2000ms);
   double took = ms_between(sent, run.exit_time());
   std::cout << "[ measured ] TERM during backoff -> exit (ms): " << took << "\n";
-  EXPECT_LT(took, 100) << run.log();
+  // Under the sanitizers the exit includes LeakSanitizer's heap scan (seen: 6 to 107 ms with
+  // ctest -j on 2 loaded cores): the 100 ms are held in the plain stage.
+  EXPECT_LT(took, kSanitized ? 500 : 100) << run.log();
   // SPEC 3: the app ended for good, its last status was SIGSEGV.
   EXPECT_EQ(status, 128 + SIGSEGV) << run.log();
   run.drain();
@@ -183,7 +185,8 @@ TEST_F(Signals, IgnoredTermEscalatesToKillAfterStopTimeout) {
   std::cout << "[ measured ] TERM ignored -> KILL -> exit (ms): " << took << "\n";
   EXPECT_EQ(status, 128 + SIGKILL) << run.log();
   EXPECT_GE(took, 900) << run.log();
-  EXPECT_LE(took, 1500) << run.log();
+  // Under the sanitizers the exit includes LeakSanitizer's heap scan (seen up to 1254 ms).
+  EXPECT_LE(took, kSanitized ? 2000 : 1500) << run.log();
   EXPECT_TRUE(run.expect_err("stopping: SIGTERM"));
 }
 
