@@ -94,6 +94,11 @@ std::string joined(const std::vector<std::string>& lines) {
 // `prlimit --nofile=N:N supervisor -- sh -c 'exit 4'` for N from 8 to 12: either it could not
 // set up (125, one line) or the app ran (its status); no cgroup is left behind either way.
 TEST_F(HostileConditions, AtTheLowestFdLimitsOneLineAndNoCgroupLeft) {
+#ifdef E2E_SANITIZED
+  // UBSan's vptr check tests memory with a pipe of its own; with no fd left it reports every
+  // object as invalid. The plain stage runs this test.
+  GTEST_SKIP() << "the sanitizer runtimes need file descriptors of their own";
+#endif
   for (rlim_t n = 8; n <= 12; ++n) {
     const Finished f = run_prepared(
         [n] {
