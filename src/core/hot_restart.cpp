@@ -56,7 +56,7 @@ void Reducer::hot_spawned(state::HotRestart& hr, int pid) {
 void Reducer::hot_main_exited(state::HotRestart& hr, const event::MainExited& e) {
   Generation* gen = live(e.generation);
   if (gen == nullptr) return;
-  log(LogLevel::kInfo, exit_text(gen->main, e));
+  log_exit(gen->main, e);
   const ExitStatus status = e.status.value_or(ExitStatus::exited(0));
   if (gen == &hr.old) {
     m_.memory.last_status = status;

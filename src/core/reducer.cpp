@@ -81,13 +81,17 @@ void Reducer::on(const event::SpawnFailed& e) {
   end_run(true, now_);
 }
 
-std::string Reducer::exit_text(int pid, const event::MainExited& e) {
+// "pid N exited with status 1", naming an OOM kill the first time the count shows it.
+void Reducer::log_exit(int pid, const event::MainExited& e) {
   std::string text = pid_text(pid) + " ";
-  if (!e.status) return text + "exited (not our child: status unknown)";
-  text += describe(*e.status);
-  if (e.oom_kills > m_.memory.oom_kills_seen) text += " (out of memory)";
+  if (!e.status) {
+    text += "exited (not our child: status unknown)";
+  } else {
+    text += describe(*e.status);
+    if (e.oom_kills > m_.memory.oom_kills_seen) text += " (out of memory)";
+  }
   m_.memory.oom_kills_seen = std::max(m_.memory.oom_kills_seen, e.oom_kills);
-  return text;
+  log(LogLevel::kInfo, std::move(text));
 }
 
 void Reducer::on(const event::MainExited& e) {
@@ -97,7 +101,7 @@ void Reducer::on(const event::MainExited& e) {
   }
   Generation* gen = serving();
   if (gen == nullptr || !names(e.generation, *gen)) return;
-  log(LogLevel::kInfo, exit_text(gen->main, e));
+  log_exit(gen->main, e);
   m_.memory.last_status = e.status.value_or(ExitStatus::exited(0));
 
   std::optional<Millis> start_deadline;

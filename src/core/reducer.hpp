@@ -76,7 +76,7 @@ class Reducer {
   void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, bool killed);
   void restart();
   void done(int code);
-  std::string exit_text(int pid, const event::MainExited& e);
+  void log_exit(int pid, const event::MainExited& e);
 
   // hot_restart.cpp
   Millis hot_restart_timeout() const;

@@ -40,18 +40,16 @@ inline int free_port() {
   return port;
 }
 
-// One connection through the echo server: connect, send `text` and a newline, read the line
-// back (bounded by `timeout`). Returns the errno of the step that failed, 0 if the reply was
-// the text.
-inline int echo_once(const Peer& peer, const std::string& text, std::string* reply,
-              Millis timeout = 10000ms) {
+// A stream connection to peer, each later read and write bounded by `timeout`. Returns 0 and
+// the fd in *fd (the caller closes it, also on failure when it is >= 0), or the errno.
+inline int connect_to(const Peer& peer, Millis timeout, int* fd) {
   const bool is_unix = !peer.path.empty();
-  int fd = socket(is_unix ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
+  *fd = socket(is_unix ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*fd < 0) return errno;
   timeval tv{static_cast<time_t>(timeout.count() / 1000),
              static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  setsockopt(*fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(*fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_storage storage{};
   socklen_t len = 0;
   if (is_unix) {
@@ -66,13 +64,22 @@ inline int echo_once(const Peer& peer, const std::string& text, std::string* rep
     in->sin_port = htons(static_cast<uint16_t>(peer.port));
     len = sizeof(sockaddr_in);
   }
-  int error = 0;
+  return connect(*fd, reinterpret_cast<sockaddr*>(&storage), len) == 0 ? 0 : errno;
+}
+
+// One connection through the echo server: connect, send `text` and a newline, read the line
+// back (bounded by `timeout`). Returns the errno of the step that failed, 0 if the reply was
+// the text.
+inline int echo_once(const Peer& peer, const std::string& text, std::string* reply,
+                     Millis timeout = 10000ms) {
+  int fd = -1;
+  int error = connect_to(peer, timeout, &fd);
   const std::string line = text + "\n";
   reply->clear();
-  if (connect(fd, reinterpret_cast<sockaddr*>(&storage), len) != 0 ||
-      write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+  if (error == 0 && write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     error = errno;
-  } else {
+  }
+  if (error == 0) {
     char buf[256];
     while (reply->find('\n') == std::string::npos) {
       const ssize_t n = read(fd, buf, sizeof buf);
@@ -84,7 +91,7 @@ inline int echo_once(const Peer& peer, const std::string& text, std::string* rep
       reply->append(buf, static_cast<size_t>(n));
     }
   }
-  close(fd);
+  if (fd >= 0) close(fd);
   if (!reply->empty() && reply->back() == '\n') reply->pop_back();
   if (error == 0 && *reply != text) error = EPROTO;
   return error;

@@ -63,5 +63,18 @@ TEST_F(FdStore, AStoredFdThatHangsUpIsDroppedUnlessStoredWithFdpollZero) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+TEST_F(FdStore, FdstoreRemoveDropsTheFdsOfThatName) {
+  SupervisedRun run(then_env(tmp_, {"-c"},
+                             "exec \"$1\" notify +store-nopoll=a +store-nopoll=b "
+                             "'FDSTOREREMOVE=1\nFDNAME=a' +barrier"));
+  auto first = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(run.expect_out("^barrier ok$")) << run.log();
+  ::kill(static_cast<pid_t>(first->num(1)), SIGKILL);
+  EXPECT_TRUE(run.expect_out("^env LISTEN_FDNAMES=b$")) << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
 }  // namespace
 }  // namespace e2e

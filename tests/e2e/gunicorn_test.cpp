@@ -27,6 +27,7 @@
 #include <thread>
 #include <utility>
 
+#include "echo_client.hpp"
 #include "harness.hpp"
 
 namespace e2e {
@@ -50,22 +51,6 @@ std::string find_gunicorn() {
   return "";
 }
 
-// A TCP port on 127.0.0.1 that nobody holds right now (the kernel's pick, released at once).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 struct Reply {
   int error = 0;  // errno of the step that failed; EPROTO: not a 200 with pid= and ppid=
   pid_t pid = 0, ppid = 0;
@@ -75,25 +60,14 @@ struct Reply {
 // One HTTP/1.0 GET / on its own connection, bounded by `timeout` for each step.
 Reply http_get(int port, Millis timeout = 10000ms) {
   Reply reply;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    reply.error = errno;
-    return reply;
-  }
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  int fd = -1;
   const std::string request = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-          static_cast<ssize_t>(request.size())) {
+  reply.error = connect_to({port, ""}, timeout, &fd);
+  if (reply.error == 0 && send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+                              static_cast<ssize_t>(request.size())) {
     reply.error = errno;
-  } else {
+  }
+  if (reply.error == 0) {
     char buf[1024];
     for (;;) {
       const ssize_t n = read(fd, buf, sizeof buf);
@@ -103,7 +77,7 @@ Reply http_get(int port, Millis timeout = 10000ms) {
       reply.text.append(buf, static_cast<size_t>(n));
     }
   }
-  close(fd);
+  if (fd >= 0) close(fd);
   if (reply.error != 0) return reply;
   const auto body = reply.text.find("\r\n\r\n");
   long pid = 0, ppid = 0;

@@ -27,6 +27,16 @@ long ready_pid(SupervisedRun& run, const char* line = R"(^notify done pid=(\d+)$
   return m ? m->num(1) : 0;
 }
 
+// Asks for a hot restart of a run whose first version is ready and whose later ones never
+// become ready (versions(..., "exec \"$1\" print-signals")); returns {old pid, new pid}, 0s
+// on failure.
+std::pair<long, long> hot_restart_to_a_version_never_ready(SupervisedRun& run) {
+  const long old = ready_pid(run);
+  if (old == 0) return {0, 0};
+  run.send(SIGHUP);
+  return {old, ready_pid(run, R"(^ready pid=(\d+)$)")};
+}
+
 std::string cgroup_of(long pid) {
   return read_file("/proc/" + std::to_string(pid) + "/cgroup").value_or("");
 }
@@ -117,14 +127,11 @@ TEST_F(HotRestart, NewVersionExitingBeforeReadyIsRolledBack) {
 TEST_F(HotRestart, NewVersionNeverReadyIsStoppedAfterTheStartTimeout) {
   SupervisedRun run(versions(tmp_, {"--hot-restart=HUP", "--ready=notify", "--start-timeout=0.5"},
                              "exec \"$1\" print-signals"));
-  const long old = ready_pid(run);
-  ASSERT_NE(old, 0) << run.log();
-  run.send(SIGHUP);
-  auto fresh = run.expect_out(R"(^ready pid=(\d+)$)");
-  ASSERT_TRUE(fresh) << run.log();
+  const auto [old, fresh] = hot_restart_to_a_version_never_ready(run);
+  ASSERT_TRUE(old != 0 && fresh != 0) << run.log();
   ASSERT_TRUE(run.expect_err("hot restart failed: not ready after 0.5 s; keeping pid " +
                              std::to_string(old)));
-  EXPECT_TRUE(wait_gone(static_cast<pid_t>(fresh->num(1)))) << run.log();
+  EXPECT_TRUE(wait_gone(static_cast<pid_t>(fresh))) << run.log();
   EXPECT_TRUE(is_alive(static_cast<pid_t>(old)));
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -133,17 +140,14 @@ TEST_F(HotRestart, NewVersionNeverReadyIsStoppedAfterTheStartTimeout) {
 TEST_F(HotRestart, TermDuringAHotRestartStopsBothAndASecondRequestIsIgnored) {
   SupervisedRun run(versions(tmp_, {"--hot-restart=HUP", "--ready=notify"},
                              "exec \"$1\" print-signals"));
-  const long old = ready_pid(run);
-  ASSERT_NE(old, 0) << run.log();
-  run.send(SIGHUP);
-  auto fresh = run.expect_out(R"(^ready pid=(\d+)$)");
-  ASSERT_TRUE(fresh) << run.log();
+  const auto [old, fresh] = hot_restart_to_a_version_never_ready(run);
+  ASSERT_TRUE(old != 0 && fresh != 0) << run.log();
   run.send(SIGHUP);
   EXPECT_TRUE(run.expect_err("hot restart already in progress: ignoring SIGHUP"));
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
   EXPECT_FALSE(is_alive(static_cast<pid_t>(old)));
-  EXPECT_FALSE(is_alive(static_cast<pid_t>(fresh->num(1))));
+  EXPECT_FALSE(is_alive(static_cast<pid_t>(fresh)));
   EXPECT_EQ(run.count(Stream::kOut, "^signal TERM$"), 2) << run.log();
 }
 

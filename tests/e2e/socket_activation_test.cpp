@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "echo_client.hpp"
 #include "harness.hpp"
 
 namespace e2e {
@@ -62,18 +63,10 @@ struct EchoResult {
 EchoResult echo(int port, const std::string& text, Millis timeout = 10000ms) {
   EchoResult r;
   auto start = Clock::now();
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  int fd = -1;
   std::string line = text + "\n";
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    r.error = errno;
+  if (const int error = connect_to({port, ""}, timeout, &fd); error != 0) {
+    r.error = error;
   } else if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
     r.error = errno;
   } else {
@@ -93,7 +86,7 @@ EchoResult echo(int port, const std::string& text, Millis timeout = 10000ms) {
       break;
     }
   }
-  close(fd);
+  if (fd >= 0) close(fd);
   if (!r.reply.empty() && r.reply.back() == '\n') r.reply.pop_back();
   r.ms = ms_between(start, Clock::now());
   return r;
