@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Installs what building and testing supervisor needs on Debian 12, from Debian's archive:
 # the toolchain, GoogleTest, and the real daemons the end-to-end suite runs (nginx, redis,
-# haproxy, gunicorn). Packages already present are left alone.
+# haproxy, gunicorn), and the real clients of the integration suites (systemd-nspawn, podman
+# with runc). Packages already present are left alone.
 set -euo pipefail
 
 packages=(build-essential cmake libgtest-dev libgmock-dev nginx-light redis-server haproxy
-          gunicorn systemd util-linux procps)
+          gunicorn systemd util-linux procps podman runc conmon busybox-static python3)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
+# systemd-nspawn must match the installed systemd exactly (both are built from one source);
+# without systemd yet, apt installs the two together at one version.
+if ! installed systemd-container; then
+  if installed systemd; then
+    missing+=("systemd-container=$(dpkg-query -W -f='${Version}' systemd)")
+  else
+    missing+=(systemd-container)
+  fi
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

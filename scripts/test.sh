@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds supervisor and runs every test: unit, OS adapter and end-to-end (each end-to-end test
 # whose outcome depends on the cgroup backend once per backend: v2, v1, none; the others once;
-# the list is in tests/CMakeLists.txt), then the whole suite again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Exits non-zero on the first failing stage.
+# the list is in tests/CMakeLists.txt), then the integration suites under the real systemd and
+# podman + runc (tests/integration), then the unit, OS and end-to-end suites again under
+# AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero on the first failing stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,10 @@ run_suite() {
 
 echo "== build and test"
 run_suite build
+echo "== under the real systemd and a real container runtime"
+start=$SECONDS
+tests/integration/run-all.sh build/supervisor
+echo "== integration: $((SECONDS - start)) s"
 echo "== build and test with ASan and UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan -DSUPERVISOR_SANITIZE=ON
