@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The supervisor as a Type=notify service of a real systemd (252, Debian 12): PID 1 of a
+# `systemd-nspawn -D / --volatile=yes -b` container booting this machine's own /usr (no rootfs to
+# download), once per cgroup layout nspawn offers: the default hybrid one and pure cgroup2
+# (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1). One container per layout; checks.sh runs every check in
+# it (ci.service) and powers it off with its status. The recipes and pitfalls are those of
+# /work/shared/real-clients.md.
+#
+# Usage: tests/integration/systemd/run.sh path/to/supervisor   (root; needs systemd-nspawn,
+# python3, curl and nginx-light in /usr). Prints "ok NAME" / "FAIL NAME: got X want Y" per check,
+# the units' journal on failure only, the wall time per layout; exits 1 on any failure.
+# Leaves nothing behind: its temp dir, the container, the cgroups nspawn made (all below a
+# cgroup of its own, so that two runs at once do not meet).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+sup=$(realpath "${1:?usage: run.sh path/to/supervisor}")
+for tool in systemd-nspawn python3 curl /usr/sbin/nginx; do
+  if ! command -v "$tool" > /dev/null; then
+    echo "FAIL setup: $tool not installed (scripts/install-deps.sh installs it)"
+    exit 1
+  fi
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "FAIL setup: needs root"
+  exit 1
+fi
+
+W=$(mktemp -d /tmp/sd-integration.XXXXXX)
+# nspawn --keep-unit on a host without systemd makes payload/ and supervisor/ cgroups inside its
+# own cgroup and leaves them: start it in a cgroup of ours and remove that afterwards.
+CG=sd-integration-$$
+cg_dirs=""
+for h in systemd unified; do
+  [ -d /sys/fs/cgroup/$h ] && cg_dirs+=" /sys/fs/cgroup/$h/$CG"
+done
+[ -f /sys/fs/cgroup/cgroup.controllers ] && cg_dirs=" /sys/fs/cgroup/$CG"
+nspawn_pid=""
+# shellcheck disable=SC2317 # called by the trap
+cleanup() {
+  if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2> /dev/null; then
+    kill -TERM "$nspawn_pid" 2> /dev/null
+    timeout 15 tail --pid="$nspawn_pid" -f /dev/null
+    kill -KILL "$nspawn_pid" 2> /dev/null
+  fi
+  for d in $cg_dirs; do
+    # Anything still in there (it should be empty) is killed first.
+    if [ -d "$d" ]; then
+      find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null | while read -r pid; do kill -KILL "$pid"; done
+      timeout 10 sh -c "until find '$d' -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d '$d' ]; do sleep 0.1; done"
+      [ -d "$d" ] && echo "FAIL cleanup: cgroup $d left behind"
+    fi
+  done
+  rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+mkdir -p "$W/ci/units" "$W/ci/examples" "$W/ci/nginx"
+cp "$sup" "$W/ci/supervisor"
+cp "$here"/checks.sh "$here"/stoppost.sh "$here"/*.py "$here"/app.sh "$here"/ci.service "$W/ci/"
+cp "$here"/units/* "$W/ci/units/"
+cp "$here"/nginx.conf "$W/ci/nginx/nginx.conf"
+cp "$repo"/examples/systemd/nginx-supervisor.service "$W/ci/examples/"
+
+status=0
+for layout in hybrid unified; do
+  out=$W/out/$layout
+  mkdir -p "$out"
+  # Unset, nspawn gives the container the host's hybrid layout; 1 is pure cgroup2 (0 would be
+  # pure v1, a third layout, not tested).
+  nspawn_env=(env -u SYSTEMD_NSPAWN_UNIFIED_HIERARCHY)
+  [ $layout = unified ] && nspawn_env=(env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1)
+  start=$(date +%s%N)
+  # systemd.firstboot=off: the volatile /etc is empty, i.e. a first boot that would ask on the
+  # console; basic.target: not every service installed on the host; --private-network: the
+  # test ports are the container's own.
+  # shellcheck disable=SC2016 # $0, $1, $$ and $CG_DIRS are the inner shell's
+  "${nspawn_env[@]}" CG_DIRS="$cg_dirs" timeout -k 10 180 sh -c '
+      for d in $CG_DIRS; do mkdir -p "$d" && echo $$ > "$d/cgroup.procs" || exit 1; done
+      exec systemd-nspawn -q -D / --volatile=yes --private-network --register=no --keep-unit \
+        -M "sdtest-$$" --bind-ro="$0/ci:/ci" --bind="$1:/ci-out" \
+        --bind-ro="$0/ci/nginx:/etc/nginx" --bind-ro="$0/ci/ci.service:/etc/systemd/system/ci.service" \
+        -b systemd.firstboot=off systemd.unit=basic.target systemd.wants=ci.service' "$W" "$out" \
+    > "$out/console.log" 2>&1 &
+  nspawn_pid=$!
+  wait $nspawn_pid
+  rc=$?
+  nspawn_pid=""
+  ms=$((($(date +%s%N) - start) / 1000000))
+  echo "== systemd ($layout cgroups)"
+  if [ -f "$out/tests.log" ]; then cat "$out/tests.log"; fi
+  if [ $rc -ne 0 ] || ! grep -q '^# checks done' "$out/tests.log" 2> /dev/null || grep -q '^FAIL' "$out/tests.log"; then
+    echo "FAIL systemd-$layout: container exit status $rc"
+    [ -f "$out/tests.log" ] || tail -n 40 "$out/console.log"
+    status=1
+  fi
+  echo "== systemd ($layout cgroups): $((ms / 1000)).$(printf %03d $((ms % 1000))) s"
+done
+exit $status
