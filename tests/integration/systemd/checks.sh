@@ -39,15 +39,21 @@ has_start() { [ -n "$(nth_start "$1" "$2")" ]; }
 lines() { # FILE REGEX: how many lines match ("missing" without the file)
   if [ -f "$1" ]; then grep -cE "$2" "$1"; else echo missing; fi
 }
+http_get() { # PORT: the body of GET / on 127.0.0.1:PORT, or the error
+  timeout 10 python3 -c 'import sys, urllib.request as u
+try: print(u.urlopen("http://127.0.0.1:%s/" % sys.argv[1], timeout=5).read().decode().strip())
+except Exception as e: print("error: %s" % e)' "$1"
+}
 dead() { ! kill -0 "$1" 2>/dev/null; }
 alive_text() { if kill -0 "$1" 2>/dev/null; then echo alive; else echo dead; fi; }
 exists_text() { if [ -e "$1" ]; then echo exists; else echo gone; fi; }
 logged() { # UNIT REGEX: yes if the unit's journal has a matching line
   if journalctl -o cat --no-pager -u "$1" | grep -qE "$2"; then echo yes; else echo no; fi
 }
-# The process's cgroup in the cgroup2 hierarchy (the only one in the unified layout; the
-# "unified" one beside the v1 hierarchies in the hybrid layout).
-cg2() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+# The process's cgroup in the hierarchy the supervisor uses: cgroup2 (the only one in the unified
+# layout; the "unified" one beside the v1 hierarchies in the hybrid layout), or name=systemd in
+# the legacy (v1 only) layout.
+cg2() { sed -n "s/^$CG_LINE//p" "/proc/$1/cgroup"; }
 below() { # CHILD PARENT: CHILD is a strict descendant of PARENT
   case $1 in "$2"/?*) echo below ;; *) echo "$1" ;; esac
 }
@@ -59,10 +65,13 @@ leftovers() { # UNIT CHECK-PREFIX: what the supervisor left in the unit's cgroup
 }
 
 t_checks=$(now_ms)
+CG_LINE=0::
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   layout=unified V2=/sys/fs/cgroup
-else
+elif [ -d /sys/fs/cgroup/unified ]; then
   layout=hybrid V2=/sys/fs/cgroup/unified
+else
+  layout=legacy V2=/sys/fs/cgroup/systemd CG_LINE='[0-9]*:name=systemd:'
 fi
 echo "# layout $layout ($(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup), $(systemctl --version | head -1)"
 mkdir -p $R /var/lib/nginx /var/log/nginx # what the nginx package would have created
@@ -128,6 +137,14 @@ check sup/stop-app-got-TERM "$(lines $R/sup.events "^TERM $app\$")" 1 sup.servic
 leftovers sup sup/stop
 check sup/stop-no-SIGKILL-by-systemd "$(logged sup.service 'with signal SIGKILL')" no sup.service
 check sup/stop-app-cgroup-gone "$(exists_text "$V2$app_cg")" gone sup.service
+
+# An app killed by the forwarded SIGTERM: the supervisor exits 143 (128 + 15), a failure to
+# systemd (Result=exit-code, the unit "failed") unless the unit says SuccessExitStatus=143, as
+# README ("Under systemd") advises.
+sc start term.service
+sc stop term.service
+check term/stop-143-success-with-SuccessExitStatus \
+  "$(prop term.service Result)/$(logged term.service 'killed by SIGTERM')" success/yes term.service
 
 # --- 3. the app's own --watchdog: a miss kills and restarts the app, systemd sees no failure ----
 # The first incarnation sends 4 keep-alives 0.3 s apart, then none: its deadline is 1 s after the
@@ -229,7 +246,7 @@ ng_main=$(prop nginx-supervisor.service MainPID)
 check nginx/mainpid-is-supervisor "$(cat "/proc/$ng_main/comm" 2>/dev/null)" supervisor nginx-supervisor.service
 wait_until 5 test -s /run/nginx.pid
 master1=$(cat /run/nginx.pid)
-check nginx/serves "$(timeout 5 curl -s http://127.0.0.1:18092/)" "nginx ok" nginx-supervisor.service
+check nginx/serves "$(http_get 18092)" "nginx ok" nginx-supervisor.service
 following() { [ "$(prop nginx-supervisor.service StatusText)" = "running pid $1" ]; }
 wait_until 5 following "$master1"
 check nginx/status-text "$(prop nginx-supervisor.service StatusText)" "running pid $master1" nginx-supervisor.service
@@ -249,7 +266,7 @@ check nginx/supervisor-follows-new-master "$(prop nginx-supervisor.service Statu
   nginx-supervisor.service
 check nginx/unit-unaffected "$(prop nginx-supervisor.service ActiveState)/$(prop nginx-supervisor.service MainPID)/$(prop nginx-supervisor.service NRestarts)" \
   "active/$ng_main/0" nginx-supervisor.service
-check nginx/serves-after-upgrade "$(timeout 5 curl -s http://127.0.0.1:18092/)" "nginx ok" nginx-supervisor.service
+check nginx/serves-after-upgrade "$(http_get 18092)" "nginx ok" nginx-supervisor.service
 # systemctl reload (ExecReload= HUP through the supervisor): nginx starts new workers.
 workers() { pgrep -P "$master2" | sort | tr '\n' ' '; }
 workers1=$(workers)
@@ -257,7 +274,7 @@ sc reload nginx-supervisor.service
 new_workers() { [ -n "$(workers)" ] && [ -z "$(comm -12 <(echo "$workers1" | tr ' ' '\n' | sed '/^$/d') <(workers | tr ' ' '\n' | sed '/^$/d'))" ]; }
 wait_until 10 new_workers
 check nginx/reload-new-workers "$(new_workers && echo new)/$(alive_text "$master2")" new/alive nginx-supervisor.service
-check nginx/serves-after-reload "$(timeout 5 curl -s http://127.0.0.1:18092/)" "nginx ok" nginx-supervisor.service
+check nginx/serves-after-reload "$(http_get 18092)" "nginx ok" nginx-supervisor.service
 sc stop nginx-supervisor.service
 check nginx/stop-result "$(prop nginx-supervisor.service Result)/$(prop nginx-supervisor.service ExecMainStatus)" \
   success/0 nginx-supervisor.service

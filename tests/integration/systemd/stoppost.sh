@@ -7,9 +7,10 @@
 out=/run/ci/$1.leftovers
 : > "$out"
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then v2=/sys/fs/cgroup; else v2=/sys/fs/cgroup/unified; fi
+[ -d $v2 ] || v2=/nonexistent # the legacy layout: no cgroup2 at all ("0::/" in /proc/*/cgroup)
 while IFS=: read -r _ ctrl path; do
   case $ctrl in
-    "") mnt=$v2 ;;
+    "") [ -d $v2 ] || continue; mnt=$v2 ;;
     name=systemd) mnt=/sys/fs/cgroup/systemd ;;
     *) continue ;;
   esac
