@@ -175,6 +175,14 @@ check wd/unit-unaffected "$(prop wd.service ActiveState)/$(prop wd.service NRest
 check wd/status-text "$(prop wd.service StatusText)" "running pid $p2" wd.service
 sc stop wd.service
 
+# The same hang with WatchdogSec=1 on the unit: systemd sees it (SPEC 7) and ends the unit.
+sc start wd-systemd.service
+wdsd_failed() { [ "$(prop wd-systemd.service ActiveState)" = failed ]; }
+wait_until 10 wdsd_failed
+check wd-systemd/systemd-watchdog-sees-the-hang "$(prop wd-systemd.service Result)/$(logged wd-systemd.service 'missed its watchdog deadline')" \
+  watchdog/yes wd-systemd.service
+sc reset-failed wd-systemd.service
+
 # --- 6. the supervisor gives up, Restart=on-failure restarts the unit -------------------------
 sc start giveup.service
 auto_restart() { [ "$(prop giveup.service SubState)" = auto-restart ]; }
