@@ -3,22 +3,25 @@
 # `systemd-nspawn -D / --volatile=yes -b` container booting this machine's own /usr (no rootfs to
 # download), once per cgroup layout nspawn offers: the default hybrid one and pure cgroup2
 # (SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1). One container per layout; checks.sh runs every check in
-# it (ci.service) and powers it off with its status.
+# it (ci.service) and powers it off with its status. Then a few checks under `systemd --user`
+# on the host (user.sh). SYSTEMD_LAYOUTS picks among hybrid, unified, user and legacy (pure v1,
+# not run by default).
 # Pitfalls handled here: nspawn needs --register=no --keep-unit without a host systemd, and then
 # leaves payload/ and supervisor/ cgroups behind; the volatile /etc is empty (first boot: pass
 # systemd.firstboot=off; presets enable everything: boot basic.target only).
 #
 # Usage: tests/integration/systemd/run.sh path/to/supervisor   (root; needs systemd-nspawn,
-# python3 and nginx-light in /usr: scripts/install-deps.sh). Prints "ok NAME" / "FAIL NAME: got X want Y" per check,
-# the units' journal on failure only, the wall time per layout; exits 1 on any failure.
+# python3, nginx-light and dbus-user-session in /usr: scripts/install-deps.sh). Prints
+# "ok NAME" or "FAIL NAME: got X want Y" per check, the units' journal on failure only, the
+# wall time per layout; exits 1 on any failure.
 # Leaves nothing behind: its temp dir, the container, the cgroups nspawn made (all below a
 # cgroup of its own, so that two runs at once do not meet).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 sup=$(realpath "${1:?usage: run.sh path/to/supervisor}")
-for tool in systemd-nspawn /usr/bin/python3 /usr/sbin/nginx; do
-  if ! command -v "$tool" > /dev/null; then
+for tool in /usr/bin/systemd-nspawn /usr/bin/python3 /usr/sbin/nginx /usr/lib/systemd/user/dbus.socket; do
+  if [ ! -e "$tool" ]; then
     echo "FAIL setup: $tool not installed (scripts/install-deps.sh installs it)"
     exit 1
   fi
@@ -66,11 +69,20 @@ cp "$here"/nginx.conf "$W/ci/nginx/nginx.conf"
 cp "$repo"/examples/systemd/nginx-supervisor.service "$W/ci/examples/"
 
 status=0
-for layout in ${SYSTEMD_LAYOUTS:-hybrid unified}; do
+for layout in ${SYSTEMD_LAYOUTS:-hybrid unified user}; do
+  if [ "$layout" = user ]; then
+    # systemd --user on the host itself (user.sh): no container.
+    start=$(date +%s%N)
+    echo "== systemd --user"
+    "$here/user.sh" "$sup" || status=1
+    ms=$((($(date +%s%N) - start) / 1000000))
+    echo "== systemd --user: $((ms / 1000)).$(printf %03d $((ms % 1000))) s"
+    continue
+  fi
   out=$W/out/$layout
   mkdir -p "$out"
   # Unset, nspawn gives the container the host's hybrid layout; 1 is pure cgroup2, 0 pure v1
-  # (SYSTEMD_LAYOUTS=legacy: not run by default).
+  # (SYSTEMD_LAYOUTS="hybrid unified user legacy": legacy is not run by default).
   nspawn_env=(env -u SYSTEMD_NSPAWN_UNIFIED_HIERARCHY)
   [ "$layout" = unified ] && nspawn_env=(env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1)
   [ "$layout" = legacy ] && nspawn_env=(env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0)
