@@ -34,32 +34,11 @@ fi
 W=$(mktemp -d /tmp/sd-integration.XXXXXX)
 # nspawn --keep-unit on a host without systemd makes payload/ and supervisor/ cgroups inside its
 # own cgroup and leaves them: start it in a cgroup of ours and remove that afterwards.
-CG=sd-integration-$$
-cg_dirs=""
-for h in systemd unified; do
-  [ -d /sys/fs/cgroup/$h ] && cg_dirs+=" /sys/fs/cgroup/$h/$CG"
-done
-[ -f /sys/fs/cgroup/cgroup.controllers ] && cg_dirs=" /sys/fs/cgroup/$CG"
-nspawn_pid=""
-# shellcheck disable=SC2317 # called by the trap
-cleanup() {
-  if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2> /dev/null; then
-    kill -TERM "$nspawn_pid" 2> /dev/null
-    timeout 15 tail --pid="$nspawn_pid" -f /dev/null
-    kill -KILL "$nspawn_pid" 2> /dev/null
-  fi
-  for d in $cg_dirs; do
-    # Anything still in there (it should be empty) is killed first.
-    if [ -d "$d" ]; then
-      find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null | while read -r pid; do kill -KILL "$pid"; done
-      timeout 10 sh -c "until find '$d' -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d '$d' ]; do sleep 0.1; done"
-      [ -d "$d" ] && echo "FAIL cleanup: cgroup $d left behind"
-    fi
-  done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+cg_name=sd-integration-$$
+main_pid="" # the running nspawn
+# shellcheck source=tests/integration/systemd/lib.sh
+. "$here/lib.sh"
+cg_dirs=$(cgroup_dirs $cg_name)
 
 mkdir -p "$W/ci/units" "$W/ci/examples" "$W/ci/nginx"
 cp "$sup" "$W/ci/supervisor"
@@ -98,10 +77,10 @@ for layout in ${SYSTEMD_LAYOUTS:-hybrid unified user}; do
         --bind-ro="$0/ci/nginx:/etc/nginx" --bind-ro="$0/ci/ci.service:/etc/systemd/system/ci.service" \
         -b systemd.firstboot=off systemd.unit=basic.target systemd.wants=ci.service' "$W" "$out" \
     > "$out/console.log" 2>&1 &
-  nspawn_pid=$!
-  wait $nspawn_pid
+  main_pid=$!
+  wait $main_pid
   rc=$?
-  nspawn_pid=""
+  main_pid=""
   ms=$((($(date +%s%N) - start) / 1000000))
   echo "== systemd ($layout cgroups)"
   if [ -f "$out/tests.log" ]; then cat "$out/tests.log"; fi

@@ -2,7 +2,8 @@
 # Test server for socket activation and hot restarts: takes its listening socket from fd 3
 # (LISTEN_FDS, LISTEN_PID), waits $DELAY seconds (a slow start: clients queue meanwhile), says
 # READY=1 on $NOTIFY_SOCKET, then answers every connection with "hello from PID". Records
-# "start PID fds=N pid-ok=BOOL" and "TERM PID" in $EVENTS; exits 0 on TERM, 2 without a socket.
+# "start PID fds=N pid-ok=BOOL" and "TERM PID" in $EVENTS; on TERM answers the connection in
+# hand and exits 0; exits 2 without a socket.
 import os, signal, socket, sys, time
 
 pid = os.getpid()
@@ -13,9 +14,15 @@ def record(line):
         f.write(line + "\n")
 
 
+stopping = False
+
+
 def on_term(*_):
+    # A graceful stop: the connection in hand is answered, then the loop ends (raising here
+    # could drop a connection accepted but not yet answered).
+    global stopping
     record("TERM %d" % pid)
-    sys.exit(0)
+    stopping = True
 
 
 signal.signal(signal.SIGTERM, on_term)
@@ -31,7 +38,12 @@ if addr:
     if addr.startswith("@"):
         addr = "\0" + addr[1:]
     socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", addr)
-while True:
-    conn, _ = listener.accept()
+listener.settimeout(0.1)  # to look at `stopping` between connections
+while not stopping:
+    try:
+        conn, _ = listener.accept()
+    except socket.timeout:
+        continue
+    conn.settimeout(None)
     conn.sendall(b"hello from %d\n" % pid)
     conn.close()

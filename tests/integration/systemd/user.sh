@@ -4,37 +4,18 @@
 # (it refuses to start otherwise), and it runs in a cgroup of its own (removed afterwards).
 # Usage: user.sh path/to/supervisor (run by run.sh). Prints "ok NAME" / "FAIL NAME: got X want Y",
 # the manager's log on failure; exits 1 on any failure.
-# shellcheck disable=SC2317 # functions called through wait_until and the trap
+# shellcheck disable=SC2317 # functions called through wait_until
 set -u
 sup=$(realpath "${1:?usage: user.sh path/to/supervisor}")
 here=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/sd-user.XXXXXX)
 mkdir -m700 "$W/xdg"
 mkdir -p "$W/home" "$W/config/systemd/user" "$W/run"
-CG=sd-user-$$
-cg_dirs=""
-for h in systemd unified; do
-  [ -d /sys/fs/cgroup/$h ] && cg_dirs+=" /sys/fs/cgroup/$h/$CG"
-done
-[ -f /sys/fs/cgroup/cgroup.controllers ] && cg_dirs=" /sys/fs/cgroup/$CG"
-mgr=""
-cleanup() {
-  if [ -n "$mgr" ] && kill -0 "$mgr" 2> /dev/null; then
-    kill -TERM "$mgr"
-    timeout 10 tail --pid="$mgr" -f /dev/null
-    kill -KILL "$mgr" 2> /dev/null
-  fi
-  for d in $cg_dirs; do
-    if [ -d "$d" ]; then
-      find "$d" -name cgroup.procs -exec cat {} + 2> /dev/null | while read -r pid; do kill -KILL "$pid"; done
-      timeout 10 sh -c "until find '$d' -depth -type d -exec rmdir {} + 2>/dev/null; [ ! -d '$d' ]; do sleep 0.1; done"
-      [ -d "$d" ] && echo "FAIL cleanup: cgroup $d left behind"
-    fi
-  done
-  rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+cg_name=sd-user-$$
+main_pid="" # the running manager
+# shellcheck source=tests/integration/systemd/lib.sh
+. "$here/lib.sh"
+cg_dirs=$(cgroup_dirs $cg_name)
 
 printf '[Unit]\nDescription=empty target\n' > "$W/config/systemd/user/ci.target"
 cat > "$W/config/systemd/user/sup.service" << EOF
@@ -77,7 +58,7 @@ env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$W/home" XDG_RUNTIME_DIR="$W/xdg
     for d in $CG_DIRS; do mkdir -p "$d" && echo $$ > "$d/cgroup.procs" || exit 1; done
     mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/system &&
     exec /lib/systemd/systemd --user --unit=ci.target' > "$W/manager.log" 2>&1 &
-mgr=$!
+main_pid=$!
 export XDG_RUNTIME_DIR=$W/xdg
 S() { timeout 15 systemctl --user "$@"; }
 P() { timeout 10 systemctl --user show -P "$2" "$1"; }
@@ -102,8 +83,8 @@ DBUS_SESSION_BUS_ADDRESS=unix:path=$W/xdg/bus timeout 20 systemd-run --user --wa
   -p Type=notify "$sup" -- /bin/sh -c 'exit 4' > /dev/null 2>&1
 check systemd-run-exit-status $? 4
 S exit 0
-timeout 10 tail --pid="$mgr" -f /dev/null
-mgr=""
+timeout 10 tail --pid="$main_pid" -f /dev/null
+main_pid=""
 if [ $fail -ne 0 ]; then
   echo "--- systemd --user log"
   tail -n 60 "$W/manager.log"
