@@ -60,6 +60,7 @@ below() { # CHILD PARENT: CHILD is a strict descendant of PARENT
 leftovers() { # UNIT CHECK-PREFIX: what the supervisor left in the unit's cgroup when it exited
   local f=$R/$1.leftovers
   check "$2/stop-post-ran" "$(lines "$f" '^done')" 1 "$1.service"
+  echo "# $1: ExecStopPost $(grep '^ran-in' "$f" 2>/dev/null | tr '\n' ' ')"
   check "$2/no-process-left" "$(grep '^process' "$f" 2>/dev/null | tr '\n' ' ')" "" "$1.service"
   check "$2/no-cgroup-left" "$(grep '^cgroup' "$f" 2>/dev/null | tr '\n' ' ')" "" "$1.service"
 }

@@ -36,7 +36,7 @@ W=$(mktemp -d /tmp/sd-integration.XXXXXX)
 # own cgroup and leaves them: start it in a cgroup of ours and remove that afterwards.
 cg_name=sd-integration-$$
 main_pid="" # the running nspawn
-# shellcheck source=tests/integration/systemd/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 cg_dirs=$(cgroup_dirs $cg_name)
 

@@ -2,7 +2,8 @@
 # ExecStopPost= of the test units: runs once the supervisor has exited and before systemd's own
 # clean-up of the unit's cgroup (systemd runs it in <unit>/.control when Delegate=yes), and
 # records in /run/ci/UNIT.leftovers what the supervisor left behind in the unit's cgroup:
-# "process PID COMM" (other than this script) and "cgroup PATH" (other than .control).
+# "process PID COMM" (other than this script) and "cgroup PATH" (other than .control), after
+# "ran-in PATH", its own cgroup.
 # Only shell builtins read the cgroup files, so no helper process of ours is counted.
 out=/run/ci/$1.leftovers
 : > "$out"
@@ -11,9 +12,10 @@ if [ -f /sys/fs/cgroup/cgroup.controllers ]; then v2=/sys/fs/cgroup; else v2=/sy
 while IFS=: read -r _ ctrl path; do
   case $ctrl in
     "") [ -d $v2 ] || continue; mnt=$v2 ;;
-    name=systemd) mnt=/sys/fs/cgroup/systemd ;;
+    name=systemd) [ -d /sys/fs/cgroup/systemd ] || continue; mnt=/sys/fs/cgroup/systemd ;;
     *) continue ;;
   esac
+  echo "ran-in $mnt$path" >> "$out"
   unit=$mnt${path%/.control}
   dirs=$(find "$unit" -type d)
   for d in $dirs; do

@@ -13,7 +13,7 @@ mkdir -m700 "$W/xdg"
 mkdir -p "$W/home" "$W/config/systemd/user" "$W/run"
 cg_name=sd-user-$$
 main_pid="" # the running manager
-# shellcheck source=tests/integration/systemd/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$here/lib.sh"
 cg_dirs=$(cgroup_dirs $cg_name)
 
