@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(build-essential cmake libgtest-dev libgmock-dev nginx-light redis-server haproxy
           gunicorn systemd util-linux procps podman runc conmon busybox-static python3
-          clang libclang-rt-14-dev)
+          dbus-user-session clang libclang-rt-14-dev)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do
