@@ -1,6 +1,7 @@
 // SPEC 11: --status-file is replaced at every transition (never periodically) and removed on
 // exit; --probe=ready|alive answers from it, telling a live supervisor from a dead one or a
 // recycled PID. The tests wait on the file's changes with inotify, never on time.
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -38,7 +39,7 @@ class StatusWatch {
     const auto end = Clock::now() + deadline;
     std::string last = "(no file)";
     for (;;) {
-      if (auto text = read_file(path_)) {
+      if (auto text = read_current()) {
         last = *text;
         if (std::all_of(fields.begin(), fields.end(),
                         [&](const std::string& f) { return text->find(f) != std::string::npos; })) {
@@ -54,10 +55,33 @@ class StatusWatch {
     }
   }
 
-  // Whether the directory changes (the file is written or removed) before `within` passes.
-  bool changes_within(Millis within) { return changed(Clock::now() + within); }
+  // Whether the file that wait_for last read is replaced or removed before `within` passes.
+  // By its inode: the event of the very rename that wait_for saw may still be queued.
+  bool changes_within(Millis within) {
+    const auto end = Clock::now() + within;
+    for (;;) {
+      struct stat st {};
+      if (stat(path_.c_str(), &st) != 0 || st.st_ino != inode_) return true;
+      if (!changed(end)) return false;
+    }
+  }
 
  private:
+  // The file's text, noting the inode it was read from.
+  std::optional<std::string> read_current() {
+    const int fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    struct stat st {};
+    fstat(fd, &st);
+    inode_ = st.st_ino;
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    close(fd);
+    return text;
+  }
+
+  // Waits for the next inotify event, and drains it; false at `end`.
   bool changed(Clock::time_point end) {
     const auto left = std::chrono::duration_cast<Millis>(end - Clock::now()).count();
     if (left <= 0) return false;
@@ -71,6 +95,7 @@ class StatusWatch {
 
   std::string path_;
   int fd_;
+  ino_t inode_ = 0;
 };
 
 std::string field(const std::string& key, const std::string& json) {
@@ -179,13 +204,17 @@ TEST_F(StatusFile, GivenUpAfterMaxRestartsIsNeitherAliveNorReady) {
   EXPECT_FALSE(std::filesystem::exists(watch.path()));
 }
 
-TEST_F(StatusFile, AHungAppIsNotReady) {
+// The app pings its watchdog ten times, every 0.15 s, then hangs; it survives the SIGABRT, so
+// the hang lasts until the kill after --stop-timeout.
+TEST_F(StatusFile, PingsAreNoTransitionsAndAHungAppIsNotReady) {
   StatusWatch watch(tmp_);
   SupervisedRun run(supervise({"--watchdog=0.3", "--stop-timeout=3", watch.option()},
-                              {"watchdog", "1", "survive-abrt"}));
+                              {"watchdog", "10", "survive-abrt"}));
   auto app = run.expect_out(R"(^watchdog usec=\d+ pid=(\d+)$)");
   ASSERT_TRUE(app) << run.log();
   ASSERT_TRUE(watch.wait_for({state("running"), kReady}));
+  ASSERT_TRUE(run.expect_out("^ping 1$"));
+  EXPECT_FALSE(watch.changes_within(500ms)) << "rewritten for a WATCHDOG=1";
   ASSERT_TRUE(run.expect_err("missed its watchdog deadline"));
   ASSERT_TRUE(watch.wait_for({state("stopping"), main_pid(app->num(1)), kNotReady})) << run.log();
   expect_unhealthy("ready", watch.path(), "not ready: stopping");
