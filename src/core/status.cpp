@@ -1,11 +1,10 @@
 #include "core/status.hpp"
 
 #include <array>
-#include <functional>
 #include <limits>
-#include <map>
 #include <variant>
 
+#include "core/json.hpp"
 #include "util/overloaded.hpp"
 
 namespace sup::core {
@@ -16,292 +15,18 @@ constexpr std::array kPhases{Phase::kStarting,   Phase::kRunning,  Phase::kBacko
 constexpr std::int64_t kMaxInt = std::numeric_limits<int>::max();
 constexpr std::int64_t kMaxInt64 = std::numeric_limits<std::int64_t>::max();
 
-// ---- writing ----
-
-// The length of the valid UTF-8 sequence at text[i], 0 if there is none (RFC 3629: no
-// overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned lead = byte(i);
-  std::size_t n = 0;
-  std::uint32_t cp = 0, min = 0;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    n = 2, cp = lead & 0x1f, min = 0x80;
-  } else if ((lead & 0xf0) == 0xe0) {
-    n = 3, cp = lead & 0x0f, min = 0x800;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    n = 4, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + n > text.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (byte(i + k) & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
-
-// JSON must be UTF-8; a path need not be: a byte that is not UTF-8 becomes U+FFFD.
-void append_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-      ++i;
-    } else if (const std::size_t n = utf8_length(text, i); n > 0) {
-      out.append(text.substr(i, n));
-      i += n;
-    } else {
-      out += "\\ufffd";
-      ++i;
-    }
-  }
-  out += '"';
-}
-
 std::string number_or_null(std::optional<int> n) { return n ? std::to_string(*n) : "null"; }
-
-// ---- reading ----
-
-// A JSON value as far as the status file needs it; other numbers, arrays and objects are
-// checked for syntax and skipped (Other).
-struct Other {};
-using Value = std::variant<std::nullptr_t, bool, std::int64_t, std::string, Other>;
-
-// A recursive-descent reader of one JSON object (RFC 8259). Nesting is bounded, so hostile
-// input cannot exhaust the stack; every access is bounds-checked.
-class Reader {
- public:
-  explicit Reader(std::string_view text) : s_(text) {}
-
-  // The top-level object's members; false with error() set if the text is anything else.
-  bool top_object(std::map<std::string, Value>& members) {
-    space();
-    if (!eat('{')) return fail("expected a JSON object");
-    auto take = [&](std::string key, Value v) {
-      return members.emplace(std::move(key), std::move(v)).second || fail("duplicate key");
-    };
-    if (!object_members(1, take)) return false;
-    space();
-    return i_ == s_.size() || fail("text after the object");
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  static constexpr int kMaxDepth = 32;
-
-  bool fail(const std::string& why) {
-    if (error_.empty()) error_ = why + " at byte " + std::to_string(i_);
-    return false;
-  }
-  bool at_end() const { return i_ >= s_.size(); }
-  char peek() const { return at_end() ? '\0' : s_[i_]; }
-  bool eat(char c) {
-    if (at_end() || s_[i_] != c) return false;
-    ++i_;
-    return true;
-  }
-  void space() {
-    while (!at_end() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
-  }
-  bool digit() const { return !at_end() && s_[i_] >= '0' && s_[i_] <= '9'; }
-
-  // After '{': members up to the closing '}', each handed to take.
-  bool object_members(int depth, const std::function<bool(std::string, Value)>& take) {
-    space();
-    if (eat('}')) return true;
-    for (;;) {
-      space();
-      std::string key;
-      if (!string(key)) return false;
-      space();
-      if (!eat(':')) return fail("expected ':'");
-      Value v;
-      if (!value(v, depth) || !take(std::move(key), std::move(v))) return false;
-      space();
-      if (eat('}')) return true;
-      if (!eat(',')) return fail("expected ',' or '}'");
-    }
-  }
-
-  bool array_elements(int depth) {
-    space();
-    if (eat(']')) return true;
-    for (;;) {
-      Value ignored;
-      if (!value(ignored, depth)) return false;
-      space();
-      if (eat(']')) return true;
-      if (!eat(',')) return fail("expected ',' or ']'");
-    }
-  }
-
-  bool value(Value& out, int depth) {
-    space();
-    const char c = peek();
-    if (c == '{' || c == '[') {
-      if (depth >= kMaxDepth) return fail("nested too deeply");
-      ++i_;
-      out = Other{};
-      if (c == '[') return array_elements(depth + 1);
-      return object_members(depth + 1, [](std::string, Value) { return true; });
-    }
-    if (c == '"') {
-      std::string text;
-      if (!string(text)) return false;
-      out = std::move(text);
-      return true;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) return number(out);
-    for (auto [word, v] :
-         {std::pair<std::string_view, Value>{"true", true}, {"false", false}, {"null", nullptr}}) {
-      if (s_.substr(i_, word.size()) == word) {
-        i_ += word.size();
-        out = v;
-        return true;
-      }
-    }
-    return fail(at_end() ? "unexpected end" : "unexpected character");
-  }
-
-  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?; an integer that fits in 64 bits is kept.
-  bool number(Value& out) {
-    const bool negative = eat('-');
-    if (!digit()) return fail("expected a digit");
-    std::int64_t n = 0;
-    bool fits = true;
-    if (eat('0')) {
-      if (digit()) return fail("leading zero");
-    } else {
-      for (; digit(); ++i_) {
-        const int d = s_[i_] - '0';
-        if (n > (kMaxInt64 - d) / 10) fits = false;
-        if (fits) n = n * 10 + d;
-      }
-    }
-    bool integer = true;
-    if (eat('.')) {
-      integer = false;
-      if (!digit()) return fail("expected a digit");
-      while (digit()) ++i_;
-    }
-    if (eat('e') || eat('E')) {
-      integer = false;
-      if (!eat('+')) eat('-');
-      if (!digit()) return fail("expected a digit");
-      while (digit()) ++i_;
-    }
-    if (integer && fits) {
-      out = negative ? -n : n;
-    } else {
-      out = Other{};
-    }
-    return true;
-  }
-
-  bool hex4(std::uint32_t& cp) {
-    cp = 0;
-    for (int k = 0; k < 4; ++k, ++i_) {
-      const char c = peek();
-      const int d = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
-      if (d < 0) return fail("bad \\u escape");
-      cp = cp * 16 + static_cast<std::uint32_t>(d);
-    }
-    return true;
-  }
-
-  static void append_utf8(std::string& out, std::uint32_t cp) {
-    auto put = [&](std::uint32_t b) { out += static_cast<char>(b); };
-    if (cp < 0x80) {
-      put(cp);
-    } else if (cp < 0x800) {
-      put(0xc0 | (cp >> 6)), put(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      put(0xe0 | (cp >> 12)), put(0x80 | ((cp >> 6) & 0x3f)), put(0x80 | (cp & 0x3f));
-    } else {
-      put(0xf0 | (cp >> 18)), put(0x80 | ((cp >> 12) & 0x3f)), put(0x80 | ((cp >> 6) & 0x3f));
-      put(0x80 | (cp & 0x3f));
-    }
-  }
-
-  // A \u escape after the "\u": a surrogate pair is one character, a lone surrogate U+FFFD.
-  bool unicode_escape(std::string& out) {
-    std::uint32_t cp = 0;
-    if (!hex4(cp)) return false;
-    if (cp >= 0xd800 && cp <= 0xdbff && s_.substr(i_, 2) == "\\u") {
-      const std::size_t back = i_;
-      i_ += 2;
-      std::uint32_t low = 0;
-      if (!hex4(low)) return false;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        append_utf8(out, 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00));
-        return true;
-      }
-      i_ = back;  // not a pair: the second escape is a character of its own
-    }
-    append_utf8(out, cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
-    return true;
-  }
-
-  bool string(std::string& out) {
-    if (!eat('"')) return fail("expected a string");
-    for (;;) {
-      if (at_end()) return fail("unterminated string");
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return fail("control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      const char e = peek();
-      ++i_;
-      switch (e) {
-        case '"':
-        case '\\':
-        case '/': out += e; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u':
-          if (!unicode_escape(out)) return false;
-          break;
-        default: return fail("bad escape");
-      }
-    }
-  }
-
-  std::string_view s_;
-  std::size_t i_ = 0;
-  std::string error_;
-};
 
 // The known keys of a parsed object, each checked for its type and range.
 class Fields {
  public:
-  explicit Fields(const std::map<std::string, Value>& members) : m_(members) {}
+  explicit Fields(const json::Object& members) : m_(members) {}
 
   // An integer in [min, max]; absent is an error if required, else nullopt; null likewise
   // unless nullable.
   std::optional<std::int64_t> integer(const std::string& key, std::int64_t min, std::int64_t max,
                                       bool required, bool nullable = false) {
-    const Value* v = find(key, required);
+    const json::Value* v = find(key, required);
     if (v == nullptr || (nullable && std::holds_alternative<std::nullptr_t>(*v))) {
       return std::nullopt;
     }
@@ -315,7 +40,7 @@ class Fields {
   }
   template <class T>
   const T* get(const std::string& key, bool required, const char* what) {
-    const Value* v = find(key, required);
+    const json::Value* v = find(key, required);
     if (v == nullptr) return nullptr;
     const T* t = std::get_if<T>(v);
     if (t == nullptr) problem(key, std::string("is not ") + what);
@@ -324,7 +49,7 @@ class Fields {
   const std::string& error() const { return error_; }
 
  private:
-  const Value* find(const std::string& key, bool required) {
+  const json::Value* find(const std::string& key, bool required) {
     const auto it = m_.find(key);
     if (it != m_.end()) return &it->second;
     if (required) problem(key, "is missing");
@@ -334,7 +59,7 @@ class Fields {
     if (error_.empty()) error_ = "\"" + key + "\" " + what;
   }
 
-  const std::map<std::string, Value>& m_;
+  const json::Object& m_;
   std::string error_;
 };
 
@@ -391,7 +116,7 @@ std::string format_status(const Status& s, std::int64_t since) {
   std::string out = "{\"supervisor_pid\":" + std::to_string(s.supervisor.pid) +
                     ",\"supervisor_start_time\":" + std::to_string(s.supervisor.start_time) +
                     ",\"program\":";
-  append_string(out, s.program);
+  json::append_string(out, s.program);
   out += ",\"state\":\"" + std::string(phase_name(s.phase)) +
          "\",\"main_pid\":" + number_or_null(s.main_pid) +
          ",\"ready\":" + (s.ready ? "true" : "false") +
@@ -402,10 +127,9 @@ std::string format_status(const Status& s, std::int64_t since) {
 }
 
 Result<StatusFile> parse_status(std::string_view text) {
-  std::map<std::string, Value> members;
-  Reader reader(text);
-  if (!reader.top_object(members)) return logic_error("not a status file: " + reader.error());
-  Fields f(members);
+  auto members = json::parse_object(text);
+  if (!members) return logic_error("not a status file: " + members.error().message);
+  Fields f(*members);
   StatusFile file;
   Status& s = file.status;
   s.supervisor.pid = static_cast<int>(f.integer("supervisor_pid", 1, kMaxInt, true).value_or(0));
