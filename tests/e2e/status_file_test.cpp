@@ -247,6 +247,28 @@ TEST_F(StatusFile, AHotRestartIsNotReadyUntilTheNewGenerationSaysReady) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// A later write that fails (here: a directory in the way of the temp file) is one log line;
+// the file is removed rather than left stale, and the next transition writes it again.
+TEST_F(StatusFile, AFailedRewriteIsLoggedAndRemovesTheFile) {
+  StatusWatch watch(tmp_);
+  SupervisedRun run(
+      supervise({"--ready=notify", watch.option()}, {"notify", "+wait=USR1", "READY=1"}));
+  ASSERT_TRUE(run.expect_out(R"(^ready pid=\d+$)")) << run.log();
+  ASSERT_TRUE(watch.wait_for({state("starting")})) << run.log();
+  const std::string blocker = watch.path() + ".tmp." + std::to_string(run.pid());
+  ASSERT_EQ(mkdir(blocker.c_str(), 0700), 0);
+  run.send(SIGUSR1);  // READY=1: a transition
+  ASSERT_TRUE(run.expect_err("status file " + regex_escape(watch.path()) +
+                             ": File exists \\(removed: the next change writes it again\\)$"));
+  EXPECT_FALSE(std::filesystem::exists(watch.path())) << "a stale state is left for probes";
+  expect_unhealthy("ready", watch.path(),
+                   "cannot read " + watch.path() + ": No such file or directory");
+  ASSERT_EQ(rmdir(blocker.c_str()), 0);
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << "the failure is not fatal\n" << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "status file"), 1) << run.log();
+}
+
 TEST_F(StatusFile, AFileThatCannotBeWrittenIsAStartFailure) {
   const std::string path = tmp_ / "missing/status.json";
   SupervisedRun run(supervise({"--status-file=" + path}, {"sleep"}));
