@@ -123,7 +123,7 @@ class Supervisor {
   os::ListenFds listen_;
   os::FdStore fd_store_;
   bool pidfile_written_ = false;
-  core::SupervisorId self_;              // for --status-file
+  core::SupervisorId self_;             // for --status-file
   std::optional<core::Status> status_;  // what --status-file says, once written
 };
 

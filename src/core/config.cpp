@@ -216,9 +216,13 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       else return bad_value(option, value, "expected exec or notify");
       return {};
     case Opt::kProbe:
-      if (value == "ready") cfg.probe = ProbeKind::kReady;
-      else if (value == "alive") cfg.probe = ProbeKind::kAlive;
-      else return bad_value(option, value, "expected ready or alive");
+      if (value == "ready") {
+        cfg.probe = ProbeKind::kReady;
+      } else if (value == "alive") {
+        cfg.probe = ProbeKind::kAlive;
+      } else {
+        return bad_value(option, value, "expected ready or alive");
+      }
       cfg.action = Config::Action::kProbe;
       return {};
     case Opt::kHotRestart: {

@@ -67,12 +67,18 @@ class Fields {
 
 const char* phase_name(Phase phase) {
   switch (phase) {
-    case Phase::kStarting: return "starting";
-    case Phase::kRunning: return "running";
-    case Phase::kBackoff: return "backoff";
-    case Phase::kHotRestart: return "hot-restart";
-    case Phase::kStopping: return "stopping";
-    case Phase::kGivenUp: return "given-up";
+    case Phase::kStarting:
+      return "starting";
+    case Phase::kRunning:
+      return "running";
+    case Phase::kBackoff:
+      return "backoff";
+    case Phase::kHotRestart:
+      return "hot-restart";
+    case Phase::kStopping:
+      return "stopping";
+    case Phase::kGivenUp:
+      return "given-up";
   }
   return "?";
 }

@@ -344,38 +344,38 @@ void expect_malformed(const std::string& text, const std::string& why = "") {
 
 TEST(StatusParse, RefusesWhatIsNotAJsonObject) {
   for (const std::string& text : std::vector<std::string>{"",
-                                                         " ",
-                                                         "\n",
-                                                         "garbage",
-                                                         "[]",
-                                                         "null",
-                                                         "42",
-                                                         "\"text\"",
-                                                         "{",
-                                                         "}",
-                                                         "{\"a\"}",
-                                                         "{\"a\":}",
-                                                         "{\"a\":1,}",
-                                                         "{,}",
-                                                         "{\"a\":1 \"b\":2}",
-                                                         "{'a':1}",
-                                                         "{a:1}",
-                                                         "{\"a\":tru}",
-                                                         "{\"a\":nul}",
-                                                         "{\"a\":01}",
-                                                         "{\"a\":-}",
-                                                         "{\"a\":1.}",
-                                                         "{\"a\":1e}",
-                                                         "{\"a\":+1}",
-                                                         "{\"a\":\"unterminated}",
-                                                         "{\"a\":\"\\x\"}",
-                                                         "{\"a\":\"\\u12\"}",
-                                                         "{\"a\":[1,]}",
-                                                         "{\"a\":[1 2]}",
-                                                         "{} {}",
-                                                         "{}x",
-                                                         std::string("{\"a\":\"\0\"}", 9),
-                                                         "{\"a\":\"new\nline\"}"}) {
+                                                          " ",
+                                                          "\n",
+                                                          "garbage",
+                                                          "[]",
+                                                          "null",
+                                                          "42",
+                                                          "\"text\"",
+                                                          "{",
+                                                          "}",
+                                                          "{\"a\"}",
+                                                          "{\"a\":}",
+                                                          "{\"a\":1,}",
+                                                          "{,}",
+                                                          "{\"a\":1 \"b\":2}",
+                                                          "{'a':1}",
+                                                          "{a:1}",
+                                                          "{\"a\":tru}",
+                                                          "{\"a\":nul}",
+                                                          "{\"a\":01}",
+                                                          "{\"a\":-}",
+                                                          "{\"a\":1.}",
+                                                          "{\"a\":1e}",
+                                                          "{\"a\":+1}",
+                                                          "{\"a\":\"unterminated}",
+                                                          "{\"a\":\"\\x\"}",
+                                                          "{\"a\":\"\\u12\"}",
+                                                          "{\"a\":[1,]}",
+                                                          "{\"a\":[1 2]}",
+                                                          "{} {}",
+                                                          "{}x",
+                                                          std::string("{\"a\":\"\0\"}", 9),
+                                                          "{\"a\":\"new\nline\"}"}) {
     SCOPED_TRACE(text);
     expect_malformed(text);
   }
@@ -467,9 +467,15 @@ TEST(StatusParse, SurvivesRandomCorruption) {
       const std::size_t at = random() % text.size();
       const char c = alphabet[random() % alphabet.size()];
       switch (random() % 3) {
-        case 0: text[at] = c; break;
-        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-        default: text.erase(at, 1 + random() % 8); break;
+        case 0:
+          text[at] = c;
+          break;
+        case 1:
+          text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          text.erase(at, 1 + random() % 8);
+          break;
       }
       if (text.empty()) text = "{";
     }
