@@ -253,8 +253,9 @@ TEST_F(StatusFile, AFailedRewriteIsLoggedAndRemovesTheFile) {
   StatusWatch watch(tmp_);
   SupervisedRun run(
       supervise({"--ready=notify", watch.option()}, {"notify", "+wait=USR1", "READY=1"}));
-  ASSERT_TRUE(run.expect_out(R"(^ready pid=\d+$)")) << run.log();
-  ASSERT_TRUE(watch.wait_for({state("starting")})) << run.log();
+  auto app = run.expect_out(R"(^ready pid=(\d+)$)");
+  ASSERT_TRUE(app) << run.log();
+  ASSERT_TRUE(watch.wait_for({state("starting"), main_pid(app->num(1))})) << run.log();
   const std::string blocker = watch.path() + ".tmp." + std::to_string(run.pid());
   ASSERT_EQ(mkdir(blocker.c_str(), 0700), 0);
   run.send(SIGUSR1);  // READY=1: a transition
