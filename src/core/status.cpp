@@ -38,6 +38,8 @@ class Fields {
     }
     return *n;
   }
+  // A value of type T (what: its name for the message); nullptr if absent (an error if
+  // required) or of another type (an error).
   template <class T>
   const T* get(const std::string& key, bool required, const char* what) {
     const json::Value* v = find(key, required);
