@@ -15,6 +15,7 @@
 #include "os/pidfile.hpp"
 #include "os/privileges.hpp"
 #include "os/signals.hpp"
+#include "os/user_db.hpp"
 #include "util/log.hpp"
 
 namespace {
@@ -45,7 +46,13 @@ int run_main(int argc, char** argv) {
     log::fatal(program.error().message);
     return code == ENOENT || code == ENOTDIR ? core::kExitNotFound : core::kExitNotExecutable;
   }
-  auto creds = os::resolve_credentials(cfg.user, cfg.group);
+#ifdef SUPERVISOR_STATIC
+  // Static glibc cannot load NSS modules: the files themselves, as gosu and su-exec read them.
+  const os::FilesUserDb user_db;
+#else
+  const os::NssUserDb user_db;
+#endif
+  auto creds = os::resolve_credentials(cfg.user, cfg.group, user_db);
   if (!creds) {
     log::fatal(creds.error().message);
     return core::kExitFailure;
