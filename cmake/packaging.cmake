@@ -50,9 +50,9 @@ if(NOT SUPERVISOR_STATIC)
 endif()
 
 # The release tarball: supervisor-VERSION-Linux-x86_64.tar.gz, with bin/, share/man, share/doc.
-set(CPACK_ARCHIVE_FILE_NAME
+set(CPACK_PACKAGE_FILE_NAME
   "supervisor-${PROJECT_VERSION}-${CMAKE_SYSTEM_NAME}-${CMAKE_SYSTEM_PROCESSOR}")
 if(NOT SUPERVISOR_STATIC)
-  string(APPEND CPACK_ARCHIVE_FILE_NAME "-dynamic")
+  string(APPEND CPACK_PACKAGE_FILE_NAME "-dynamic")
 endif()
 include(CPack)
