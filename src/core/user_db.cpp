@@ -7,9 +7,6 @@
 namespace sup::core {
 namespace {
 
-// (Id)-1 means "no change" to setresuid(2), so it is no one's id.
-constexpr std::int64_t kMaxId = 4294967294;
-
 // The entry lines of a file, with comments, blank and NIS compat lines left out.
 template <class Fn>
 void for_each_entry_line(std::string_view text, Fn&& fn) {

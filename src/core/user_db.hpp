@@ -18,6 +18,8 @@
 namespace sup::core {
 
 using Id = std::uint32_t;  // uid_t and gid_t on Linux
+// The highest id a user or group can have: (Id)-1 means "no change" to setresuid(2).
+inline constexpr Id kMaxId = 4294967294;
 
 struct PasswdEntry {
   std::string name;

@@ -5,17 +5,16 @@
 
 #include <cerrno>
 
+#include "core/user_db.hpp"
 #include "util/strings.hpp"
 
 namespace sup::os {
 namespace {
 
-constexpr std::int64_t kMaxId = 4294967294;  // (uid_t)-1 is "no change"
-
 // A name, or a number with or without an entry: a numeric uid without one is allowed (no
 // name, its number as the group, no supplementary groups).
 Result<UserEntry> lookup_user(const std::string& user, const UserDb& db) {
-  const auto id = parse_int(user, 0, kMaxId);
+  const auto id = parse_int(user, 0, core::kMaxId);
   auto found = id ? db.user_by_uid(static_cast<uid_t>(*id)) : db.user_by_name(user);
   if (!found) return std::move(found).error().with("user '" + user + "'");
   if (*found) return std::move(**found);
@@ -24,7 +23,7 @@ Result<UserEntry> lookup_user(const std::string& user, const UserDb& db) {
 }
 
 Result<gid_t> lookup_group(const std::string& group, const UserDb& db) {
-  if (auto id = parse_int(group, 0, kMaxId)) return static_cast<gid_t>(*id);
+  if (auto id = parse_int(group, 0, core::kMaxId)) return static_cast<gid_t>(*id);
   auto found = db.group_by_name(group);
   if (!found) return std::move(found).error().with("group '" + group + "'");
   if (!*found) return logic_error("group '" + group + "': no such group");
