@@ -7,6 +7,8 @@
 //   number from 0 to 4294967294) is skipped, never an error: the next lines still count;
 // - the first entry of a name or id wins (duplicates later in the file are ignored);
 // - the last line needs no trailing newline; lines may be of any length.
+// One difference: glibc's getgrouplist(3) does not skip comments in /etc/group, so a line
+// "#wheel:x:10:alice" gives alice group 10 through NSS; here, as for getgrnam, it is a comment.
 #pragma once
 
 #include <cstdint>
