@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "${1:-dist}")
-build=build-release
+build="build-release"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSUPERVISOR_TESTS=OFF -DSUPERVISOR_STATIC=ON \
   >/dev/null
 cmake --build "$build" -j "$(nproc)"

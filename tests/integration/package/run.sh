@@ -42,6 +42,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# cpack first brings the build directory up to date (its "preinstall" step builds what is out
+# of date there), then installs it into a staging directory and packs that.
 (cd "$work" && cpack -G DEB --config "$build/CPackConfig.cmake" >"$work/cpack.log" 2>&1) ||
   { cat "$work/cpack.log"; echo "FAIL cpack -G DEB"; exit 1; }
 deb=$(ls "$work"/${pkg}_*.deb)
