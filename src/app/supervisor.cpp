@@ -73,6 +73,9 @@ Result<void> Supervisor::set_up() {
   if (!signals) return std::move(signals).error();
   signals_.emplace(std::move(*signals));
   if (auto r = os::become_subreaper(); !r) return r;
+  // Read once: nothing changes our dispositions after main() (SIGPIPE) and those we were
+  // started with.
+  ignored_signals_ = os::ignored_signals();
 
   auto loop = os::EventLoop::create();
   if (!loop) return std::move(loop).error();

@@ -9,6 +9,8 @@
 // and exits 125.
 #pragma once
 
+#include <signal.h>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -100,6 +102,7 @@ class Supervisor {
 
   core::Settings settings_;
   os::Credentials creds_;
+  sigset_t ignored_signals_{};  // ours, which the app must not inherit (set_up)
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
   core::Machine machine_;
 

@@ -38,10 +38,12 @@ struct ChildFailure {
 [[noreturn]] void child_main(const SpawnSpec& spec, char* const* argv, char* const* envp,
                              int* moved, int pipe_fd, pid_t parent, bool placed_by_clone) {
   // Default dispositions and an empty mask: nothing of the supervisor's signal setup leaks.
+  // Only ignored signals need a call (exec keeps SIG_IGN, resets handlers): one or two
+  // instead of 62 (issue 11).
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    if (sigismember(&spec.ignored_signals, sig) == 1) ::sigaction(sig, &dfl, nullptr);
   }
   sigset_t empty;
   sigemptyset(&empty);
