@@ -1,5 +1,6 @@
-// Starting the app: clone3(CLONE_PIDFD [| CLONE_INTO_CGROUP]), so the app is in its cgroup
-// before it runs an instruction of its own and we hold a pidfd from the first moment.
+// Starting the app: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD [| CLONE_INTO_CGROUP]), so the
+// app is in its cgroup before it runs an instruction of its own, we hold a pidfd from the first
+// moment, and no address space is copied: we resume once the child has exec'd or exited.
 #pragma once
 
 #include <signal.h>
