@@ -48,6 +48,9 @@ class FailsCleanly : public E2ETest, public ::testing::WithParamInterface<BadSta
  protected:
   void SetUp() override {
     write_file(tmp_ / "not-executable", "#!/bin/sh\nexit 0\n", 0644);
+    // These pass every check before the start and fail in the exec itself, in the child.
+    write_file(tmp_ / "missing-interpreter", "#!" + tmp_ / "no-such-interpreter" + "\n", 0755);
+    write_file(tmp_ / "not-a-program", std::string("\x7f") + "ELF, but not really\n", 0755);
     mkdir((tmp_ / "a-directory").c_str(), 0755);
   }
   std::vector<std::string> expand(std::vector<std::string> args) {
@@ -110,6 +113,8 @@ const BadStart kBadStarts[] = {
     {"BareNameNotInPath", {"--", "no-such-program-e2e"}, 127, "no-such-program-e2e"},
     {"NonExecutableFile", {"--", "{tmp}/not-executable"}, 126, "not-executable"},
     {"DirectoryAsProgram", {"--", "{tmp}/a-directory"}, 126, "a-directory"},
+    {"ExecFindsNoInterpreter", {"--", "{tmp}/missing-interpreter"}, 127, "missing-interpreter"},
+    {"ExecFindsNoFormat", {"--", "{tmp}/not-a-program"}, 126, "not-a-program"},
 };
 
 INSTANTIATE_TEST_SUITE_P(BadStart, FailsCleanly, ::testing::ValuesIn(kBadStarts),
