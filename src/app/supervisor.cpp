@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "app/launch.hpp"
+#include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
 #include "os/listen_sockets.hpp"
 #include "os/pidfile.hpp"
@@ -155,7 +156,9 @@ Result<void> Supervisor::handle(std::uint64_t token) {
         if (sig == SIGCHLD) {
           reap_children();
         } else {
-          feed(core::event::Signal{sig, os::in_terminal_foreground()});
+          // Only job control needs to know whether we are the terminal's foreground job: the
+          // ioctls stay off the path of every other forwarded signal (issue 11).
+          feed(core::event::Signal{sig, core::is_job_control(sig) && os::in_terminal_foreground()});
         }
       }
       return {};
