@@ -1252,8 +1252,8 @@ def scen_side(ctx):
                 if restart_prefix:
                     res["restart"][name] += restart_once(
                         ctx, Prefixed(ctx, name, restart_prefix), "exit", deaths, 0, 10)
-                out = subprocess.run([ctx.helper("runloop"), str(per_start)] + start_prefix + [true],
-                                     capture_output=True, text=True, timeout=120, check=True)
+                loop = [ctx.helper("runloop"), str(per_start)] + start_prefix + [true]
+                out = subprocess.run(loop, capture_output=True, text=True, timeout=120, check=True)
                 res["startup"][name] += [int(x) for x in out.stdout.split()]
             except Exception as e:  # noqa: BLE001 - one tool's failure is a result
                 ctx.error("side", name, e)

@@ -151,7 +151,8 @@ def side_table(data):
     raw = v.get("raw", {}).get("restart")
     rows = []
     for t, x in v.items():
-        restart = NA if x["restart"] is None else f"{dur(x['restart'])} ({ratio(x['restart'], raw)})"
+        restart = (NA if x["restart"] is None
+                   else f"{dur(x['restart'])} ({ratio(x['restart'], raw)})")
         startup = ("bare /bin/true " if t == "raw" else "") + dur(x["startup"])
         rows.append([LABELS[t], NA if x["rss"] is None else f"{x['rss']:.0f} KiB",
                      f"{startup} ({ratio(x['startup'], cat)})", restart,
@@ -191,8 +192,12 @@ def side_section(data, targets):
     if not sd:
         return []
     targets += side_targets(data["results"])
-    intro = ("The figures of issue 11 in one scenario, each tool's runs interleaved with the "
-             f"others' ({sd['reps']} rounds). Idle RSS: `VmRSS` of the tool once "
+    m = sd.get("machine")  # set when merged from a run of --only side
+    when = (f"Measured in a separate **{m['mode']}** run of `bench/run --only side` "
+            f"({m['date']}, commit {m['commit']}, load average {' '.join(m['loadavg'])} at its "
+            "start), on the machine above. " if m else "")
+    intro = (when + "The figures of issue 11 in one scenario, each tool's runs interleaved "
+             f"with the others' ({sd['reps']} rounds). Idle RSS: `VmRSS` of the tool once "
              "`bench/c/sig_app.c` runs under it. Start-up: `X /bin/true` by `bench/c/runloop.c`, "
              f"{sd['per_startup']} a round, median wall time. Immediate restart: `stamp_app` "
              f"exits with 1 at once, {sd['deaths']} times a round, under `supervisor -c -e -l 0` "
