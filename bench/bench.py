@@ -702,7 +702,8 @@ SIGNAL_TOOLS = ["floor", "supervisor", "tini", "dumb-init", "catatonit", "s6", "
 
 def scen_signals(ctx):
     q = ctx.quick
-    reps = 2 if q else 5
+    # Quick: one run per tool; the side-by-side scenario measures the small inits again.
+    reps = 1 if q else 5
     per = 100 if q else 300
     per_sd = 20 if q else 60
     res = {t: [] for t in SIGNAL_TOOLS}
@@ -1233,7 +1234,7 @@ def side_signals_and_rss(ctx, name, prefix, per):
 
 def scen_side(ctx):
     q = ctx.quick
-    reps = 2 if q else 5
+    reps = 1 if q else 5
     per_sig, deaths, per_start = (50, 20, 20) if q else (200, 40, 50)
     true = "/bin/true" if os.path.exists("/bin/true") else shutil.which("true")
     tools = side_tools(ctx)
