@@ -15,6 +15,7 @@ whatever of its own descendants is left, and nothing else.
 """
 
 import argparse
+import contextlib
 import ctypes
 import datetime
 import http.client
@@ -577,12 +578,28 @@ def progress(msg):
 RESTART_TOOLS = ["floor", "supervisor", "s6", "runit", "daemontools", "supervisord", "daemon"]
 
 
-def restart_once(ctx, tool, kind, deaths, run_ms, per_event_s):
+@contextlib.contextmanager
+def running(ctx, tool, app, scenario):
+    """Starts app(fifo path) under tool with a new FIFO; yields (run, fifo), then terminates
+    the tool and closes the FIFO whatever happened."""
     fifo = Fifo(ctx.work.path("fifo"))
-    counter = ctx.work.path("counter")
-    app = [ctx.helper("stamp_app"), fifo.path, kind, str(deaths), str(run_ms), counter]
-    run = tool.start(app, "restart")
     try:
+        run = tool.start(app(fifo.path), scenario)
+    except BaseException:
+        fifo.close()
+        raise
+    try:
+        yield run, fifo
+    finally:
+        tool.terminate(run)
+        fifo.close()
+
+
+def restart_once(ctx, tool, kind, deaths, run_ms, per_event_s):
+    counter = ctx.work.path("counter")
+    app = lambda fifo: [ctx.helper("stamp_app"), fifo, kind, str(deaths), str(run_ms),  # noqa: E731
+                        counter]
+    with running(ctx, tool, app, "restart") as (run, fifo):
         starts, deaths_at = [], []
         ev = fifo.event(15, tags=("S",))
         starts.append(ev)
@@ -590,9 +607,6 @@ def restart_once(ctx, tool, kind, deaths, run_ms, per_event_s):
             deaths_at.append(fifo.event(per_event_s + run_ms / 1000, tags=("D",)))
             starts.append(fifo.event(per_event_s, tags=("S",)))
         return [starts[i + 1][1] - deaths_at[i][1] for i in range(deaths)]
-    finally:
-        tool.terminate(run)
-        fifo.close()
 
 
 def scen_restart(ctx):
@@ -688,7 +702,8 @@ SIGNAL_TOOLS = ["floor", "supervisor", "tini", "dumb-init", "catatonit", "s6", "
 
 def scen_signals(ctx):
     q = ctx.quick
-    reps = 2 if q else 5
+    # Quick: one run per tool; the side-by-side scenario measures the small inits again.
+    reps = 1 if q else 5
     per = 100 if q else 300
     per_sd = 20 if q else 60
     res = {t: [] for t in SIGNAL_TOOLS}
@@ -1160,6 +1175,93 @@ def scen_zerodowntime(ctx):
     ctx.results["zerodowntime"] = res
 
 
+# ---- 9. side by side (issue 11)
+
+
+class Prefixed(Tool):
+    """A tool given as a command prefix: PREFIX + app argv."""
+
+    def __init__(self, ctx, name, prefix):
+        super().__init__(ctx)
+        self.name = self.label = name
+        self.prefix = prefix
+
+    def argv(self, app, scenario):
+        return self.prefix + app
+
+
+SIDE_TOOLS = ["raw", "supervisor", "supervisor-none", "catatonit", "tini-static", "dumb-init"]
+SIDE_RESTARTS = ["raw", "supervisor", "supervisor-none"]
+
+
+def side_tools(ctx):
+    """name -> (prefix for start-up, signals and idle; prefix for immediate restarts or None).
+    raw: no tool for start-up (bare /bin/true) and signals (kill(2) to the app itself); the
+    fork+exec+waitpid loop for restarts and idle memory."""
+    sup = [ctx.sup]
+    none = [ctx.sup, "--cgroup=none"]
+    loop = [ctx.helper("forkexec_floor")]
+    # -l 0: every restart immediate (the default backoff doubles from the second one on).
+    again = ["-c", "-e", "-l", "0", "--"]
+    return {
+        "raw": ([], loop),
+        "supervisor": (sup + ["--"], sup + again),
+        "supervisor-none": (none + ["--"], none + again),
+        "catatonit": ([shutil.which("catatonit") or "catatonit", "--"], None),
+        "tini-static": ([shutil.which("tini-static") or "tini-static", "-s", "--"], None),
+        "dumb-init": ([shutil.which("dumb-init") or "dumb-init"], None),
+    }
+
+
+def side_signals_and_rss(ctx, name, prefix, per):
+    """Starts sig_app under the tool, reads the tool's VmRSS once the app is up, then forwards
+    `per` SIGHUPs one at a time (raw: sent to the app itself); returns (rss_kib, [ns])."""
+    app = lambda fifo: [ctx.helper("sig_app"), fifo]  # noqa: E731
+    with running(ctx, Prefixed(ctx, name, prefix), app, "signals") as (run, fifo):
+        app_pid = fifo.event(15, tags=("S",))[2]
+        time.sleep(0.2)  # start-up work settles
+        rss = int(proc_status(run.pid)["VmRSS"].split()[0])
+        target = app_pid if name == "raw" else run.pid
+        os.kill(target, signal.SIGHUP)  # one unmeasured warm-up
+        fifo.event(5, tags=("R",))
+        lat = []
+        for _ in range(per):
+            t0 = now()
+            os.kill(target, signal.SIGHUP)
+            lat.append(fifo.event(5, tags=("R",))[1] - t0)
+        return rss, lat
+
+
+def scen_side(ctx):
+    q = ctx.quick
+    reps = 1 if q else 5
+    per_sig, deaths, per_start = (50, 20, 20) if q else (200, 40, 50)
+    true = "/bin/true" if os.path.exists("/bin/true") else shutil.which("true")
+    tools = side_tools(ctx)
+    res = {"reps": reps, "per_signal": per_sig, "deaths": deaths, "per_startup": per_start,
+           "rss_kib": {t: [] for t in SIDE_TOOLS}, "signal": {t: [] for t in SIDE_TOOLS},
+           "startup": {t: [] for t in SIDE_TOOLS}, "restart": {t: [] for t in SIDE_RESTARTS}}
+    for rep in range(reps):
+        for name in SIDE_TOOLS:
+            progress(f"  side by side rep {rep + 1}/{reps}: {name}")
+            start_prefix, restart_prefix = tools[name]
+            try:
+                rss, lat = side_signals_and_rss(ctx, name, restart_prefix if name == "raw"
+                                                else start_prefix, per_sig)
+                res["rss_kib"][name].append(rss)
+                res["signal"][name] += lat
+                if restart_prefix:
+                    res["restart"][name] += restart_once(
+                        ctx, Prefixed(ctx, name, restart_prefix), "exit", deaths, 0, 10)
+                loop = [ctx.helper("runloop"), str(per_start)] + start_prefix + [true]
+                out = subprocess.run(loop, capture_output=True, text=True, timeout=120, check=True)
+                res["startup"][name] += [int(x) for x in out.stdout.split()]
+            except Exception as e:  # noqa: BLE001 - one tool's failure is a result
+                ctx.error("side", name, e)
+            sweep()
+    ctx.results["side"] = res
+
+
 SCENARIOS = {
     "restart": scen_restart,
     "successor": scen_successor,
@@ -1169,6 +1271,7 @@ SCENARIOS = {
     "reap": scen_reap,
     "stop": scen_stop,
     "zerodowntime": scen_zerodowntime,
+    "side": scen_side,
 }
 
 
@@ -1317,6 +1420,10 @@ def main():
     headline = report.headline(data)
     print()
     print(headline)
+    side = report.side_table(data)
+    if side:
+        print()
+        print(side)
     if not args.no_docs:
         report.write_docs(docs_data, os.path.join(ROOT, "docs"))
         progress("bench: wrote docs/benchmarks.md and docs/benchmarks/*.png")

@@ -19,6 +19,9 @@ LABELS = {
     "daemontools": "supervise (daemontools)",
     "supervisord": "supervisord",
     "daemon": "daemon (libslack)",
+    "raw": "raw fork+exec+waitpid loop",
+    "supervisor-none": "**supervisor --cgroup=none**",
+    "tini-static": "tini-static",
 }
 PEERS = ["tini", "dumb-init", "catatonit", "s6", "runit", "daemontools", "supervisord", "daemon"]
 SMALL_INITS = ["tini", "dumb-init", "catatonit"]
@@ -126,6 +129,86 @@ def idle_values(res):
     return r["tools"] if r else {}
 
 
+def side_values(res):
+    """Issue 11's side-by-side figures: name -> {rss, startup, restart, signal} medians."""
+    r = res.get("side")
+    if not r:
+        return {}
+    return {t: {"rss": med(r["rss_kib"].get(t, [])), "startup": med(r["startup"].get(t, [])),
+                "restart": med(r["restart"].get(t, [])), "signal": med(r["signal"].get(t, []))}
+            for t in r["rss_kib"]}
+
+
+SIDE_PEERS = ["catatonit", "tini-static", "dumb-init"]
+
+
+def side_table(data):
+    """One table, one run: idle RSS, start-up, immediate restart, signal forwarding."""
+    v = side_values(data["results"])
+    if not v:
+        return ""
+    cat = v.get("catatonit", {}).get("startup")
+    raw = v.get("raw", {}).get("restart")
+    rows = []
+    for t, x in v.items():
+        restart = (NA if x["restart"] is None
+                   else f"{dur(x['restart'])} ({ratio(x['restart'], raw)})")
+        startup = ("bare /bin/true " if t == "raw" else "") + dur(x["startup"])
+        rows.append([LABELS[t], NA if x["rss"] is None else f"{x['rss']:.0f} KiB",
+                     f"{startup} ({ratio(x['startup'], cat)})", restart,
+                     ("kill(2) to the app " if t == "raw" else "") + dur(x["signal"])])
+    return md_table(["tool", "idle RSS", "start-up `X /bin/true` (÷ catatonit)",
+                     "immediate restart (÷ raw loop)", "signal forwarding"], rows)
+
+
+def side_targets(res):
+    """(target, this run, met) rows for issue 11's goals."""
+    v = side_values(res)
+    if not v:
+        return []
+    out = []
+    raw = v.get("raw", {}).get("restart")
+    for t, limit, what in (("supervisor", 1.2, "default backend"),
+                           ("supervisor-none", 1.5, "--cgroup=none")):
+        x = v.get(t, {}).get("restart")
+        out.append((f"immediate restart ({what}) within {limit}× the raw loop",
+                    f"{ratio(x, raw)} ({dur(x)} vs {dur(raw)})",
+                    x is not None and raw is not None and x <= limit * raw))
+    cat = v.get("catatonit", {}).get("startup")
+    sup = v.get("supervisor", {}).get("startup")
+    out.append(("start-up within 1.2× catatonit", f"{ratio(sup, cat)} ({dur(sup)} vs {dur(cat)})",
+                 sup is not None and cat is not None and sup <= 1.2 * cat))
+    name, best = best_of({t: x["signal"] for t, x in v.items()}, SIDE_PEERS)
+    sig = v.get("supervisor", {}).get("signal")
+    out.append(("signal forwarding median no worse than the best of tini, dumb-init, catatonit",
+                f"{ratio(sig, best)} ({dur(sig)} vs {dur(best)}, {name})",
+                sig is not None and best is not None and sig <= best))
+    return out
+
+
+def side_section(data, targets):
+    """Section 9 of the document, and issue 11's targets appended to targets."""
+    sd = data["results"].get("side")
+    if not sd:
+        return []
+    targets += side_targets(data["results"])
+    m = sd.get("machine")  # set when merged from a run of --only side
+    when = (f"Measured in a separate **{m['mode']}** run of `bench/run --only side` "
+            f"({m['date']}, commit {m['commit']}, load average {' '.join(m['loadavg'])} at its "
+            "start), on the machine above. " if m else "")
+    intro = (when + "The figures of issue 11 in one scenario, each tool's runs interleaved "
+             f"with the others' ({sd['reps']} rounds). Idle RSS: `VmRSS` of the tool once "
+             "`bench/c/sig_app.c` runs under it. Start-up: `X /bin/true` by `bench/c/runloop.c`, "
+             f"{sd['per_startup']} a round, median wall time. Immediate restart: `stamp_app` "
+             f"exits with 1 at once, {sd['deaths']} times a round, under `supervisor -c -e -l 0` "
+             "(no backoff) and under the raw loop (`bench/c/forkexec_floor.c`); death to the "
+             f"next incarnation's `main()`. Signal forwarding: SIGHUP to the tool, "
+             f"{sd['per_signal']} a round, to the app's handler. Where the remaining time goes: "
+             "[benchmarks/analysis.md](benchmarks/analysis.md#issue-11-the-restart-path).\n")
+    return ["## 9. Side by side: supervisor, the container inits and the raw loop\n", intro,
+            side_table(data), ""]
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -173,6 +256,17 @@ def headline(data):
         else:
             add("stop of 1,000 processes", st.get("supervisor"), st, dur)
     zd_headline_rows(res, add)
+    v = side_values(res)
+    if v:
+        raw = v.get("raw", {}).get("restart")
+        for t, label in (("supervisor", "immediate restart"),
+                         ("supervisor-none", "immediate restart, --cgroup=none")):
+            x = v.get(t, {}).get("restart")
+            rows.append((label, dur(x), f"{dur(raw)} (raw fork+exec+waitpid loop)", ratio(x, raw)))
+        add("start-up `X /bin/true`, side by side", v.get("supervisor", {}).get("startup"),
+            {t: x["startup"] for t, x in v.items()}, dur, SIDE_PEERS)
+        add("signal forwarding median, side by side", v.get("supervisor", {}).get("signal"),
+            {t: x["signal"] for t, x in v.items()}, dur, SIDE_PEERS)
     out = ["| scenario | supervisor | best peer | ratio |", "| --- | --- | --- | --- |"]
     out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     return "\n".join(out)
@@ -857,10 +951,12 @@ def write_docs(data, docs):
     # ---- zero downtime
     L += zd_section(res, tmp, plots, img, targets)
 
+    L += side_section(data, targets)
+
     # ---- targets
     if targets:
-        L.append("## Targets of issue 5" + (" and issue 9" if res.get("zerodowntime") else "")
-                 + "\n")
+        L.append("## Targets of issue 5" + (", issue 9" if res.get("zerodowntime") else "")
+                 + (", issue 11" if res.get("side") else "") + "\n")
         L.append(md_table(["target", "this run", "met"],
                           [[a, b, "yes" if ok else "**no**"] for a, b, ok in targets]))
         L.append("\nWhere the time goes in the misses, measured with strace and perf, with changes "

@@ -62,6 +62,7 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   }
   if (*channel) spec.pass_fds.push_back(**channel);
   spec.credentials = creds_;
+  spec.ignored_signals = ignored_signals_;
   const os::AppCgroup& cgroup = cgroup_of(generation);
   spec.cgroup_clone_fd = cgroup.clone_fd();
   spec.cgroup_join_fd = cgroup.join_fd();
@@ -221,13 +222,15 @@ std::optional<core::Event> Supervisor::stop_leftovers(int sig, int generation) {
     signal_main(generation, SIGCONT);
     return std::nullopt;
   }
-  os::AppCgroup& cgroup = cgroup_of(generation);
-  auto pids = cgroup.pids();
-  const std::size_t count = pids ? pids->size() : 0;
-  if (count == 0 && empty(generation)) {
+  // Emptiness first: one read of cgroup.events where listing reads cgroup.procs and the
+  // directory below (issue 11).
+  if (empty(generation)) {
     if (generation != 0) return core::event::GenerationEmpty{generation};
     return core::event::AppEmpty{};
   }
+  os::AppCgroup& cgroup = cgroup_of(generation);
+  auto pids = cgroup.pids();
+  const std::size_t count = pids ? pids->size() : 0;
   if (count == 0) return std::nullopt;
   log::info("killing " + std::to_string(count) + " leftover process" + (count == 1 ? "" : "es"));
   for (int s : {sig, SIGCONT}) {
@@ -255,13 +258,19 @@ void Supervisor::kill_all(int sig, int generation) {
 std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor& request) {
   const std::string& hint_file = settings_.cfg.main_pidfile;
   const int generation = request.generation;
-  auto pids = cgroup_of(generation).pids();
-  if (!pids) {
-    log::error("listing the app's processes: " + pids.error().message);
-    return core::event::NoSuccessor{false, false, generation};
-  }
+  const bool own = generations_.count(generation) != 0 && generations_[generation].cgroup;
+  // An app that is gone has no successor, and listing it (cgroup.procs and the directory
+  // below) costs more than the populated flag (issue 11): the common restart path.
+  const bool populated = !empty(own ? generation : 0);
   core::ElectionInput in;
-  in.app = os::snapshot(*pids);
+  if (populated) {
+    auto pids = cgroup_of(generation).pids();
+    if (!pids) {
+      log::error("listing the app's processes: " + pids.error().message);
+      return core::event::NoSuccessor{false, false, generation};
+    }
+    in.app = os::snapshot(*pids);
+  }
   // The old main may linger as a zombie or a dying process for a moment: never its own heir;
   // nor is the main process of another generation (--cgroup=none cannot tell them apart).
   std::erase_if(in.app, [&](const core::ProcInfo& p) {
@@ -302,8 +311,7 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
     log::info("no successor: several candidates (pids" + list + ")");
   }
 
-  const bool own = generations_.count(generation) != 0 && generations_[generation].cgroup;
-  core::event::NoSuccessor none{!empty(own ? generation : 0), false, generation};
+  core::event::NoSuccessor none{populated, false, generation};
   if (!request.may_wait || !none.app_populated) return none;
   // A launcher often exits before its daemon has written the pid file (SPEC 5, rule 4).
   auto watch = os::watch_directory_of(hint_file);

@@ -6,13 +6,14 @@
 #include <deque>
 
 #include "app/launch.hpp"
+#include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
 #include "os/listen_sockets.hpp"
 #include "os/pidfile.hpp"
 #include "os/reaper.hpp"
 #include "os/watch.hpp"
-#include "util/overloaded.hpp"
 #include "util/log.hpp"
+#include "util/overloaded.hpp"
 
 namespace sup::app {
 namespace {
@@ -74,6 +75,9 @@ Result<void> Supervisor::set_up() {
   if (!signals) return std::move(signals).error();
   signals_.emplace(std::move(*signals));
   if (auto r = os::become_subreaper(); !r) return r;
+  // Read once: nothing changes our dispositions after main() (SIGPIPE) and those we were
+  // started with.
+  ignored_signals_ = os::ignored_signals();
 
   auto loop = os::EventLoop::create();
   if (!loop) return std::move(loop).error();
@@ -154,7 +158,9 @@ Result<void> Supervisor::handle(std::uint64_t token) {
         if (sig == SIGCHLD) {
           reap_children();
         } else {
-          feed(core::event::Signal{sig, os::in_terminal_foreground()});
+          // Only job control needs to know whether we are the terminal's foreground job: the
+          // ioctls stay off the path of every other forwarded signal (issue 11).
+          feed(core::event::Signal{sig, core::is_job_control(sig) && os::in_terminal_foreground()});
         }
       }
       return {};

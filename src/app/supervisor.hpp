@@ -11,6 +11,8 @@
 // over for the current one, and the next change writes it again.
 #pragma once
 
+#include <signal.h>
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -109,6 +111,7 @@ class Supervisor {
 
   core::Settings settings_;
   os::Credentials creds_;
+  sigset_t ignored_signals_{};  // ours, which the app must not inherit (set_up)
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
   core::Machine machine_;
 

@@ -189,7 +189,8 @@ struct PidfileChanged {};
 struct AppEmpty {};  // no process of the app is left
 struct Signal {
   int signo = 0;
-  bool interactive = false;  // the supervisor is the foreground job of a terminal
+  // The supervisor is the foreground job of a terminal; found out for job control only.
+  bool interactive = false;
 };
 // A datagram from a process of the app. A MAINPID= in it has been checked by the shell with
 // suitable_main_pid (and cleared, with an error line, if unsuitable).

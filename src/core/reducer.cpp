@@ -13,7 +13,7 @@ namespace {
 
 // Signals the kernel numbers the same on every Linux architecture we build for; core includes
 // no system header.
-constexpr int kSigAbrt = 6, kSigCont = 18, kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
+constexpr int kSigAbrt = 6, kSigCont = 18;
 
 // STATUS= text from the app may hold anything; keep the log line one printable line.
 std::string printable(std::string_view text) {
@@ -237,7 +237,7 @@ void Reducer::on(const event::Signal& e) {
   // Ctrl-Z in a terminal reaches only the supervisor (the app has a process group of its
   // own): suspend ourselves as well, so the shell sees a stopped job; `fg` sends SIGCONT,
   // which is forwarded in turn (dumb-init does the same).
-  if (e.interactive && (e.signo == kSigTstp || e.signo == kSigTtin || e.signo == kSigTtou)) {
+  if (e.interactive && is_job_control(e.signo)) {
     emit(action::SuspendSelf{});
   }
 }

@@ -24,6 +24,7 @@ constexpr std::array<Named, 31> kSignals{{
     {"VTALRM", 26}, {"PROF", 27},   {"WINCH", 28},  {"IO", 29},     {"PWR", 30},
     {"SYS", 31},
 }};
+constexpr int kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
 constexpr int kRtMin = 34;  // glibc's SIGRTMIN (the kernel's 32 and 33 are taken by NPTL)
 constexpr int kRtMax = 64;
 
@@ -75,5 +76,7 @@ std::string signal_name(int sig) {
   }
   return "signal " + std::to_string(sig);
 }
+
+bool is_job_control(int sig) { return sig == kSigTstp || sig == kSigTtin || sig == kSigTtou; }
 
 }  // namespace sup::core

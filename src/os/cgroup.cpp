@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -345,8 +346,8 @@ void clean_stale(const std::string& parent_dir, const OpenExisting& open) {
 
 namespace {
 
-// The app is every live descendant of this process, found by walking the ppid links of
-// /proc/*/stat downwards. The supervisor is a subreaper, so orphans stay descendants.
+// The app is every live descendant of this process, found by walking down from it. The
+// supervisor is a subreaper, so orphans stay descendants.
 class NoneCgroup final : public AppCgroup {
  public:
   const char* backend() const override { return "none"; }
@@ -396,29 +397,72 @@ class NoneCgroup final : public AppCgroup {
 
  private:
   static Result<std::vector<core::ProcStat>> scan() {
-    std::unordered_map<int, std::vector<core::ProcStat>> children;
-    {
-      std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
-      if (!dir) return errno_error("listing /proc");
-      while (const dirent* e = ::readdir(dir.get())) {
-        auto pid = parse_int(e->d_name, 1, INT32_MAX);
-        if (!pid) continue;
-        if (auto st = read_stat(static_cast<pid_t>(*pid))) children[st->ppid].push_back(*st);
-      }
-    }
     std::vector<core::ProcStat> out;
     std::vector<int> todo{::getpid()};
+    const Children children = children_files() ? Children(children_of) : children_from_stat();
     while (!todo.empty()) {
       const int parent = todo.back();
       todo.pop_back();
-      auto it = children.find(parent);
-      if (it == children.end()) continue;
-      for (const auto& st : it->second) {
-        todo.push_back(st.pid);
-        if (st.state != 'Z' && st.state != 'X') out.push_back(st);  // zombies are gone
+      auto kids = children(parent);
+      if (!kids) return std::move(kids).error();
+      for (int pid : *kids) {
+        auto st = read_stat(pid);
+        if (!st) continue;  // gone meanwhile
+        todo.push_back(pid);
+        if (st->state != 'Z' && st->state != 'X') out.push_back(*st);  // zombies are gone
       }
     }
     return out;
+  }
+
+  using Children = std::function<Result<std::vector<int>>(int)>;
+
+  // Whether the kernel lists a task's children in /proc (CONFIG_PROC_CHILDREN, which Debian,
+  // Fedora and Ubuntu kernels set): a property of the kernel, checked once.
+  static bool children_files() {
+    static const bool have =
+        ::access(("/proc/self/task/" + std::to_string(::getpid()) + "/children").c_str(), R_OK) ==
+        0;
+    return have;
+  }
+
+  // The children of every thread of pid, from /proc/PID/task/TID/children: a few reads per
+  // process of the app, instead of one per process on the machine (issue 11: the full scan
+  // cost milliseconds per restart).
+  static Result<std::vector<int>> children_of(int pid) {
+    const std::string task = "/proc/" + std::to_string(pid) + "/task";
+    std::vector<int> out;
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(task.c_str()), ::closedir);
+    if (!dir) return out;  // it exited meanwhile
+    while (const dirent* e = ::readdir(dir.get())) {
+      if (e->d_name[0] == '.') continue;
+      auto text = read_text_at(AT_FDCWD, task + "/" + e->d_name + "/children");
+      if (!text) continue;  // the thread exited meanwhile
+      for (auto word : split(trim(*text), ' ')) {
+        if (auto child = parse_int(word, 1, INT32_MAX)) out.push_back(static_cast<int>(*child));
+      }
+    }
+    return out;
+  }
+
+  // Without those files: the ppid links of every /proc/*/stat on the machine.
+  static Children children_from_stat() {
+    std::unordered_map<int, std::vector<int>> children;
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
+    if (!dir) {
+      Error err = errno_error("listing /proc");
+      return [err](int) -> Result<std::vector<int>> { return err; };
+    }
+    while (const dirent* e = ::readdir(dir.get())) {
+      auto pid = parse_int(e->d_name, 1, INT32_MAX);
+      if (!pid) continue;
+      if (auto st = read_stat(static_cast<pid_t>(*pid))) children[st->ppid].push_back(st->pid);
+    }
+    return [children = std::move(children)](int parent) -> Result<std::vector<int>> {
+      auto it = children.find(parent);
+      if (it == children.end()) return std::vector<int>{};
+      return it->second;
+    };
   }
 
   std::string path_;

@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
-#include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -24,7 +22,6 @@ namespace {
 // this size receives every one of them and none is silently dropped before we can close it.
 constexpr std::size_t kScmMaxFd = 253;
 
-constexpr const char* kSocketName = "notify";
 constexpr std::size_t kMaxSunPath = sizeof(sockaddr_un{}.sun_path) - 1;  // room for the NUL
 
 struct SocketAddress {
@@ -68,6 +65,17 @@ Result<UniqueFd> open_receiver(const SocketAddress& address, std::string_view wh
     return errno_error("binding " + std::string(what));
   }
   return fd;
+}
+
+// `length` random letters and digits, for names nobody can guess and bind first.
+Result<std::string> random_name(std::size_t length) {
+  std::string bytes(length, '\0');
+  if (::getrandom(bytes.data(), length, 0) != static_cast<ssize_t>(length)) {
+    return errno_error("getrandom");
+  }
+  for (char& c : bytes)
+    c = "abcdefghijklmnopqrstuvwxyz0123456789"[static_cast<unsigned char>(c) % 36];
+  return bytes;
 }
 
 // /run/supervisor is shared by every supervisor on the machine; trust it only if it cannot be
@@ -114,20 +122,13 @@ Result<NotifySocket> NotifySocket::create(SocketAccess access) {
 
 Result<NotifySocket> NotifySocket::create_abstract_unique() {
   // Unpredictable, so that nobody can bind it first and receive what the app says; a name
-  // already taken (EADDRINUSE) is tried again with fresh bytes.
-  Error last{EADDRINUSE, ""};
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    std::uint64_t nonce = 0;
-    if (::getrandom(&nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce)) {
-      return errno_error("getrandom");
-    }
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
-    auto sock = create_abstract("supervisor/" + std::to_string(::getpid()) + "/" + hex);
-    if (sock || sock.error().code != EADDRINUSE) return sock;
-    last = std::move(sock).error();
+  // already taken (EADDRINUSE) is tried again with another.
+  for (int attempt = 0;; ++attempt) {
+    auto name = random_name(16);
+    if (!name) return std::move(name).error();
+    auto sock = create_abstract("supervisor/" + std::to_string(::getpid()) + "/" + *name);
+    if (sock || sock.error().code != EADDRINUSE || attempt == 99) return sock;
   }
-  return last;
 }
 
 Result<NotifySocket> NotifySocket::create_abstract(std::string_view name) {
@@ -136,13 +137,12 @@ Result<NotifySocket> NotifySocket::create_abstract(std::string_view name) {
   if (!sockaddr) return std::move(sockaddr).error();
   auto fd = open_receiver(*sockaddr, address);
   if (!fd) return std::move(fd).error();
-  return NotifySocket(std::move(*fd), address, "", "");
+  return NotifySocket(std::move(*fd), address, "");
 }
 
 NotifySocket::NotifySocket(NotifySocket&& other) noexcept
     : fd_(std::move(other.fd_)),
       address_(std::exchange(other.address_, {})),
-      dir_(std::exchange(other.dir_, {})),
       path_(std::exchange(other.path_, {})) {}
 
 NotifySocket& NotifySocket::operator=(NotifySocket&& other) noexcept {
@@ -150,7 +150,6 @@ NotifySocket& NotifySocket::operator=(NotifySocket&& other) noexcept {
     remove_files();
     fd_ = std::move(other.fd_);
     address_ = std::exchange(other.address_, {});
-    dir_ = std::exchange(other.dir_, {});
     path_ = std::exchange(other.path_, {});
   }
   return *this;
@@ -159,11 +158,9 @@ NotifySocket& NotifySocket::operator=(NotifySocket&& other) noexcept {
 NotifySocket::~NotifySocket() { remove_files(); }
 
 void NotifySocket::remove_files() noexcept {
-  // A bound path outlives its socket, so the file goes first, then the (now empty) directory.
+  // A bound path outlives its socket.
   if (!path_.empty()) ::unlink(path_.c_str());
-  if (!dir_.empty()) ::rmdir(dir_.c_str());
   path_.clear();
-  dir_.clear();
 }
 
 Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
@@ -238,32 +235,34 @@ Result<void> notify_systemd(std::string_view notify_socket_env, std::string_view
 
 Result<NotifySocket> NotifySocket::create_at(const std::string& base, const std::string& prefix,
                                              SocketAccess access) {
-  std::string dir = base + "/" + prefix + std::to_string(::getpid()) + "-XXXXXX";
-  const std::string path_suffix = std::string("/") + kSocketName;
-  if (dir.size() + path_suffix.size() > kMaxSunPath) {
-    return errno_error(dir + path_suffix, ENAMETOOLONG);
+  // A socket file of its own right in base, no directory around it: removing a directory
+  // frees its block, which on a file system mounted with discard (ext4 here) waits for the
+  // disk, milliseconds at every exit (issue 11). bind(2) creates the name atomically and
+  // never follows a symlink (EADDRINUSE for any existing name), so nobody can pre-create it
+  // or swap in a trap, even in /tmp; a taken name is simply retried with another.
+  const std::string stem = base + "/" + prefix + std::to_string(::getpid()) + "-";
+  constexpr std::string_view kSuffix = ".notify";
+  constexpr std::size_t kRandom = 6;
+  if (stem.size() + kRandom + kSuffix.size() > kMaxSunPath) {
+    return errno_error(stem + std::string(kRandom, 'X') + std::string(kSuffix), ENAMETOOLONG);
   }
-  // mkdtemp: an unpredictable name, created 0700 atomically, so nobody can pre-create it or
-  // swap in a symlink, even in /tmp.
-  if (::mkdtemp(dir.data()) == nullptr) return errno_error("creating a directory in " + base);
-  const std::string path = dir + path_suffix;
-  // From here on the object owns the directory, so every early return removes it.
-  NotifySocket sock(UniqueFd(), path, dir, "");
-
-  auto address = to_sockaddr(path);
-  if (!address) return std::move(address).error();
-  auto fd = open_receiver(*address, path);
-  if (!fd) return std::move(fd).error();
-  sock.fd_ = std::move(*fd);
-  sock.path_ = path;
-
-  if (access == SocketAccess::kAnyUser) {
-    // connect(2) on a path socket needs search permission on each directory and write
-    // permission on the socket file itself.
-    if (::chmod(dir.c_str(), 0711) != 0) return errno_error("chmod " + dir);
-    if (::chmod(path.c_str(), 0666) != 0) return errno_error("chmod " + path);
+  // The socket's mode comes from the umask at bind: set it so, without a window in which the
+  // socket is more open than asked. connect(2) needs write permission on the socket file.
+  const mode_t mask = access == SocketAccess::kAnyUser ? 0111 : 0177;
+  for (int attempt = 0;; ++attempt) {
+    auto name = random_name(kRandom);
+    if (!name) return std::move(name).error();
+    const std::string path = stem + *name + std::string(kSuffix);
+    auto address = to_sockaddr(path);
+    if (!address) return std::move(address).error();
+    const mode_t old = ::umask(mask);
+    auto fd = open_receiver(*address, path);
+    ::umask(old);
+    if (fd) return NotifySocket(std::move(*fd), path, path);
+    if (fd.error().code != EADDRINUSE || attempt == 99) {
+      return std::move(fd).error().with("in " + base);
+    }
   }
-  return sock;
 }
 
 }  // namespace sup::os

@@ -33,18 +33,17 @@ struct Datagram {
 // Who can reach a path socket. Senders are always authenticated by their credentials; this is
 // only about the file permissions that gate connect(2).
 enum class SocketAccess {
-  kOwnerOnly,  // directory 0700: only processes with the supervisor's uid (or root) can send
-  kAnyUser,    // directory 0711 and socket 0666: an app that runs as another user (-u, or a
-               // daemon dropping privileges itself before READY=1) can send as well
+  kOwnerOnly,  // socket 0600: only processes with the supervisor's uid (or root) can send
+  kAnyUser,    // socket 0666: an app that runs as another user (-u, or a daemon dropping
+               // privileges itself before READY=1) can send as well
 };
 
 class NotifySocket {
  public:
-  // Binds "<dir>/notify" in a fresh private directory (mkdtemp, named with our pid) under the
-  // first base that works: /run/supervisor (created 0755 if we may, used only if it is a real
-  // directory owned by us and writable by nobody else), then $XDG_RUNTIME_DIR, then /tmp;
-  // where none is writable, an abstract name (create_abstract_unique). The directory and
-  // socket are removed by the destructor.
+  // Binds "<prefix><pid>-<random>.notify" in the first base directory that works:
+  // /run/supervisor (created 0755 if we may, used only if it is a real directory owned by us
+  // and writable by nobody else), then $XDG_RUNTIME_DIR, then /tmp; where none is writable, an
+  // abstract name (create_abstract_unique). The socket file is removed by the destructor.
   static Result<NotifySocket> create(SocketAccess access);
   // The same under one given base directory (for tests, and for callers with their own place).
   static Result<NotifySocket> create_in(const std::string& base_dir, SocketAccess access);
@@ -52,7 +51,7 @@ class NotifySocket {
   // permissions and vanish with the socket; they are reachable from the same network
   // namespace only.
   static Result<NotifySocket> create_abstract(std::string_view name);
-  // An abstract name no one can guess: "supervisor/<pid>/<64 random bits in hex>".
+  // An abstract name no one can guess: "supervisor/<pid>/<16 random letters and digits>".
   static Result<NotifySocket> create_abstract_unique();
 
   NotifySocket(NotifySocket&& other) noexcept;
@@ -64,8 +63,6 @@ class NotifySocket {
   int fd() const noexcept { return fd_.get(); }  // non-blocking; readable when a datagram waits
   // The value for the app's NOTIFY_SOCKET: an absolute path, or "@name" for an abstract socket.
   const std::string& address() const noexcept { return address_; }
-  // The private directory holding the socket; empty for an abstract socket.
-  const std::string& directory() const noexcept { return dir_; }
 
   // Takes one datagram. nullopt when none is waiting (EAGAIN); callers loop until nullopt on
   // each readiness. Datagrams larger than `max_bytes` come back with truncated set (the rest
@@ -73,19 +70,15 @@ class NotifySocket {
   Result<std::optional<Datagram>> receive(std::size_t max_bytes = core::kMaxNotifyBytes);
 
  private:
-  NotifySocket(UniqueFd fd, std::string address, std::string dir, std::string path)
-      : fd_(std::move(fd)),
-        address_(std::move(address)),
-        dir_(std::move(dir)),
-        path_(std::move(path)) {}
-  // mkdtemp "<base>/<prefix><pid>-XXXXXX", then bind "notify" in it.
+  NotifySocket(UniqueFd fd, std::string address, std::string path)
+      : fd_(std::move(fd)), address_(std::move(address)), path_(std::move(path)) {}
+  // Binds "<base>/<prefix><pid>-<random>.notify".
   static Result<NotifySocket> create_at(const std::string& base, const std::string& prefix,
                                         SocketAccess access);
   void remove_files() noexcept;
 
   UniqueFd fd_;
   std::string address_;
-  std::string dir_;   // removed on destruction, if set
   std::string path_;  // socket file, unlinked on destruction, if set
 };
 

@@ -44,4 +44,14 @@ void stop_self() { ::kill(::getpid(), SIGSTOP); }
 
 void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
+sigset_t ignored_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (::sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN) sigaddset(&set, sig);
+  }
+  return set;
+}
+
 }  // namespace sup::os

@@ -2,6 +2,7 @@
 // and every child gets an empty mask and default dispositions back before exec.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <vector>
@@ -34,5 +35,8 @@ void stop_self();
 
 // Sets SIGPIPE to ignored, so a closed stderr never kills the supervisor.
 void ignore_sigpipe();
+
+// The signals whose disposition in this process is SIG_IGN (inherited or set by us).
+sigset_t ignored_signals();
 
 }  // namespace sup::os

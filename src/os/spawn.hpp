@@ -1,6 +1,9 @@
-// Starting the app: clone3(CLONE_PIDFD [| CLONE_INTO_CGROUP]), so the app is in its cgroup
-// before it runs an instruction of its own and we hold a pidfd from the first moment.
+// Starting the app: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD [| CLONE_INTO_CGROUP]), so the
+// app is in its cgroup before it runs an instruction of its own, we hold a pidfd from the first
+// moment, and no address space is copied: we resume once the child has exec'd or exited.
 #pragma once
+
+#include <signal.h>
 
 #include <string>
 #include <utility>
@@ -17,6 +20,9 @@ struct SpawnSpec {
   std::vector<std::string> argv;   // argv[0] first
   std::vector<std::string> env;    // "NAME=value"
   Credentials credentials;
+  // Signals the supervisor ignores (os::ignored_signals()): the child sets them back to
+  // SIG_DFL. Handled ones need nothing, exec resets them; the supervisor installs none.
+  sigset_t ignored_signals{};
   int cgroup_clone_fd = -1;        // clone3 CLONE_INTO_CGROUP target, or -1
   int cgroup_join_fd = -1;         // cgroup.procs to write "0" to before exec, or -1
   // Fds handed to the app: (our fd, the app's fd number). All others are closed at exec.

@@ -28,10 +28,14 @@ Result<void> Timer::arm_at(std::int64_t at_ms) {
   if (::timerfd_settime(fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
     return errno_error("timerfd_settime");
   }
+  armed_ = true;
   return {};
 }
 
 void Timer::disarm() {
+  // The loop disarms after every event without a deadline: two system calls each time.
+  if (!armed_) return;
+  armed_ = false;
   itimerspec spec{};
   ::timerfd_settime(fd_.get(), 0, &spec, nullptr);
   acknowledge();

@@ -18,6 +18,7 @@ class Timer {
   int fd() const noexcept { return fd_.get(); }
   // Fires once at the absolute monotonic time at_ms (at once if it has passed).
   Result<void> arm_at(std::int64_t at_ms);
+  // Stops it and clears a pending expiry; nothing to do (no system call) if it was not armed.
   void disarm();
   // Clears the readable state after it fired.
   void acknowledge();
@@ -25,6 +26,7 @@ class Timer {
  private:
   explicit Timer(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;
+  bool armed_ = false;  // since the last arm_at, not disarmed
 };
 
 }  // namespace sup::os

@@ -48,6 +48,9 @@ class FailsCleanly : public E2ETest, public ::testing::WithParamInterface<BadSta
  protected:
   void SetUp() override {
     write_file(tmp_ / "not-executable", "#!/bin/sh\nexit 0\n", 0644);
+    // These pass every check before the start and fail in the exec itself, in the child.
+    write_file(tmp_ / "missing-interpreter", "#!" + tmp_ / "no-such-interpreter" + "\n", 0755);
+    write_file(tmp_ / "not-a-program", std::string("\x7f") + "ELF, but not really\n", 0755);
     mkdir((tmp_ / "a-directory").c_str(), 0755);
   }
   std::vector<std::string> expand(std::vector<std::string> args) {
@@ -96,20 +99,30 @@ const BadStart kBadStarts[] = {
     {"SuccessCodeAbove255", {"-s", "256", "--", "{app}", "exit", "0"}, 125, R"(\b256\b)"},
     {"SuccessUnknownSignalName", {"-s", "NOSUCHSIG", "--", "{app}", "exit", "0"}, 125, "NOSUCHSIG"},
     {"StopTimeoutNotANumber", {"--stop-timeout=x", "--", "{app}", "exit", "0"}, 125, R"(\bx\b)"},
-    {"HotRestartSignalThatStops", {"--hot-restart=TERM", "--", "{app}", "exit", "0"}, 125,
+    {"HotRestartSignalThatStops",
+     {"--hot-restart=TERM", "--", "{app}", "exit", "0"},
+     125,
      "hot-restart.*TERM"},
-    {"HotRestartUnknownSignal", {"--hot-restart=NOPE", "--", "{app}", "exit", "0"}, 125,
+    {"HotRestartUnknownSignal",
+     {"--hot-restart=NOPE", "--", "{app}", "exit", "0"},
+     125,
      "hot-restart.*NOPE"},
-    {"FdstoreMaxNegative", {"--fdstore-max=-1", "--", "{app}", "exit", "0"}, 125,
+    {"FdstoreMaxNegative",
+     {"--fdstore-max=-1", "--", "{app}", "exit", "0"},
+     125,
      "fdstore-max.*-1"},
     {"UnknownUser", {"-u", "nosuchuser", "--", "{app}", "exit", "0"}, 125, "nosuchuser"},
     {"UnknownGroup", {"-g", "nosuchgroup", "--", "{app}", "exit", "0"}, 125, "nosuchgroup"},
     {"PidfileInMissingDirectory",
-     {"-p", "{tmp}/missing/sup.pid", "--", "{app}", "exit", "0"}, 125, "missing/sup\\.pid"},
+     {"-p", "{tmp}/missing/sup.pid", "--", "{app}", "exit", "0"},
+     125,
+     "missing/sup\\.pid"},
     {"AbsentProgram", {"--", "{tmp}/no-such-program"}, 127, "no-such-program"},
     {"BareNameNotInPath", {"--", "no-such-program-e2e"}, 127, "no-such-program-e2e"},
     {"NonExecutableFile", {"--", "{tmp}/not-executable"}, 126, "not-executable"},
     {"DirectoryAsProgram", {"--", "{tmp}/a-directory"}, 126, "a-directory"},
+    {"ExecFindsNoInterpreter", {"--", "{tmp}/missing-interpreter"}, 127, "missing-interpreter"},
+    {"ExecFindsNoFormat", {"--", "{tmp}/not-a-program"}, 126, "not-a-program"},
 };
 
 INSTANTIATE_TEST_SUITE_P(BadStart, FailsCleanly, ::testing::ValuesIn(kBadStarts),

@@ -4,6 +4,7 @@
 // started in the background, nohup, a careless init all do that).
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "harness.hpp"
@@ -20,7 +21,8 @@ class Spawning : public E2ETest {
     options.block_signals = {SIGUSR1, SIGHUP, SIGTERM, SIGCHLD, SIGALRM};
     run_ = std::make_unique<SupervisedRun>(supervise({}, {"state"}), options);
     return run_->expect_out(
-        R"(^blocked=([0-9a-f]+) ignored=([0-9a-f]+) fds=(\S*) pgid=(\d+) pid=(\d+) sid=(\d+)$)");
+        R"(^blocked=([0-9a-f]+) ignored=([0-9a-f]+) fds=(\S*) pgid=(\d+) pid=(\d+) sid=(\d+) )"
+        R"(cgroups=(\S*)$)");
   }
   void TearDown() override {
     if (run_) {
@@ -62,6 +64,23 @@ TEST_F(Spawning, AppDoesNotInheritFdsLeakedIntoTheSupervisor) {
   auto state = run_->expect_out(R"(fds=(\S*) )");
   ASSERT_TRUE(state);
   EXPECT_EQ(state->groups[1], "0,1,2") << state->line;
+}
+
+// The cgroups the app saw at the start of its main() are the ones it runs in later, which are
+// the supervisor's app cgroup (unless --cgroup=none): it was placed before it ran, not moved
+// after.
+TEST_F(Spawning, AppStartsInItsCgroup) {
+  auto state = app_state();
+  ASSERT_TRUE(state);
+  std::string now = read_file("/proc/" + state->groups[5] + "/cgroup").value_or("");
+  std::replace(now.begin(), now.end(), '\n', ';');
+  if (!now.empty() && now.back() == ';') now.pop_back();
+  EXPECT_EQ(state->groups[7], now) << state->line;
+  if (cgroup_mode() != "none") {
+    EXPECT_NE(state->groups[7].find("/supervisor." + std::to_string(run_->pid()) + "."),
+              std::string::npos)
+        << "not in the supervisor's app cgroup at start: " << state->line;
+  }
 }
 
 TEST_F(Spawning, AppRunsInItsOwnProcessGroup) {

@@ -281,7 +281,17 @@ std::string status_field(const char* name) {
 }
 
 int cmd_state() {
-  // Read before anything else changes: this is what the supervisor handed over at exec.
+  // Read before anything else changes: this is what the supervisor handed over at exec. The
+  // cgroups first: where the app runs its first instructions (SPEC 5), lines joined by ';'.
+  std::string cgroups;
+  if (FILE* f = fopen("/proc/self/cgroup", "r")) {
+    char line[1024];
+    while (fgets(line, sizeof line, f) != nullptr) {
+      line[strcspn(line, "\n")] = '\0';
+      cgroups += (cgroups.empty() ? "" : ";") + std::string(line);
+    }
+    fclose(f);
+  }
   std::string blocked = status_field("SigBlk");
   std::string ignored = status_field("SigIgn");
   std::string fds;
@@ -296,8 +306,8 @@ int cmd_state() {
   closedir(dir);
   std::sort(numbers.begin(), numbers.end());
   for (long fd : numbers) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
-  say("blocked=%s ignored=%s fds=%s pgid=%d pid=%d sid=%d", blocked.c_str(), ignored.c_str(),
-      fds.c_str(), getpgrp(), getpid(), getsid(0));
+  say("blocked=%s ignored=%s fds=%s pgid=%d pid=%d sid=%d cgroups=%s", blocked.c_str(),
+      ignored.c_str(), fds.c_str(), getpgrp(), getpid(), getsid(0), cgroups.c_str());
   wait_forever();
 }
 

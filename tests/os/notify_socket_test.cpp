@@ -236,43 +236,49 @@ TEST(NotifySocket, PassedFdsComeWithTheDatagramAndCloseWithIt) {
   EXPECT_EQ(::read(read_end.get(), &buf, 1), 0);
 }
 
-TEST(NotifySocket, DirectoryIsPrivateAndRemoved) {
+TEST(NotifySocket, SocketFileIsPrivateAndRemoved) {
   TempDir tmp;
-  std::string dir, path;
+  std::string path;
   {
     auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
     ASSERT_TRUE(sock) << sock.error().message;
-    dir = sock->directory();
     path = sock->address();
-    EXPECT_EQ(fs::path(path).parent_path(), fs::path(dir));
-    EXPECT_EQ(fs::path(dir).parent_path(), fs::path(tmp.path()));
-    EXPECT_NE(fs::path(dir).filename().string().find(std::to_string(::getpid())),
+    EXPECT_EQ(fs::path(path).parent_path(), fs::path(tmp.path()));
+    EXPECT_NE(fs::path(path).filename().string().find(std::to_string(::getpid())),
               std::string::npos);
     struct stat st {};
-    ASSERT_EQ(::lstat(dir.c_str(), &st), 0);
-    EXPECT_TRUE(S_ISDIR(st.st_mode));
-    EXPECT_EQ(st.st_mode & 07777, 0700u);
     ASSERT_EQ(::lstat(path.c_str(), &st), 0);
     EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
 
     // A move hands the clean-up over; the moved-from object removes nothing.
     NotifySocket moved = std::move(*sock);
-    EXPECT_EQ(moved.directory(), dir);
+    EXPECT_EQ(moved.address(), path);
+    EXPECT_TRUE(fs::exists(path));
   }
   EXPECT_FALSE(fs::exists(path));
-  EXPECT_FALSE(fs::exists(dir));
   EXPECT_TRUE(fs::is_empty(tmp.path()));
 }
 
-TEST(NotifySocket, AnyUserAccessOpensTheDirectoryForSearchOnly) {
+// The mode comes from the umask at bind, whatever the caller's umask is.
+TEST(NotifySocket, AnyUserAccessOpensTheSocketFile) {
   TempDir tmp;
+  const mode_t old = ::umask(077);
   auto sock = NotifySocket::create_in(tmp.path(), SocketAccess::kAnyUser);
+  EXPECT_EQ(::umask(old), 077u) << "the caller's umask is restored";
   ASSERT_TRUE(sock);
   struct stat st {};
-  ASSERT_EQ(::stat(sock->directory().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 07777, 0711u);
   ASSERT_EQ(::stat(sock->address().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0666u);
+}
+
+// Two sockets in one base get names of their own.
+TEST(NotifySocket, NamesInOneBaseDiffer) {
+  TempDir tmp;
+  auto first = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  auto second = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(first && second);
+  EXPECT_NE(first->address(), second->address());
 }
 
 TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
@@ -312,11 +318,11 @@ TEST(NotifySocket, CreatePicksARuntimeDirectory) {
   auto sock = NotifySocket::create(SocketAccess::kOwnerOnly);
   ASSERT_TRUE(sock) << sock.error().message;
   EXPECT_EQ(sock->address().front(), '/');
-  const std::string dir = sock->directory();
+  const std::string path = sock->address();
   ASSERT_TRUE(notify_systemd(sock->address(), "WATCHDOG=1"));
   EXPECT_EQ(receive_one(*sock).bytes, "WATCHDOG=1");
   *sock = std::move(*NotifySocket::create_abstract(unique_name("reassign")));
-  EXPECT_FALSE(fs::exists(dir));  // assignment removed the old socket's directory
+  EXPECT_FALSE(fs::exists(path));  // assignment removed the old socket's file
 }
 
 TEST(NotifySocket, AbstractAddress) {
@@ -324,7 +330,6 @@ TEST(NotifySocket, AbstractAddress) {
   auto sock = NotifySocket::create_abstract(name);
   ASSERT_TRUE(sock) << sock.error().message;
   EXPECT_EQ(sock->address(), "@" + name);
-  EXPECT_EQ(sock->directory(), "");
   ASSERT_TRUE(notify_systemd(sock->address(), "MAINPID=1234"));
   Datagram d = receive_one(*sock);
   EXPECT_EQ(d.bytes, "MAINPID=1234");

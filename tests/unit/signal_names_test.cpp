@@ -144,5 +144,12 @@ TEST(SignalName, NptlsReservedNumbersParseAndPrintAsNumbers) {
   }
 }
 
+TEST(IsJobControl, TerminalStopSignalsOnly) {
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) EXPECT_TRUE(is_job_control(sig)) << sig;
+  for (int sig : {SIGHUP, SIGINT, SIGSTOP, SIGCONT, SIGTERM, SIGWINCH}) {
+    EXPECT_FALSE(is_job_control(sig)) << sig;
+  }
+}
+
 }  // namespace
 }  // namespace sup::core
