@@ -815,6 +815,9 @@ def write_docs(data, docs):
                                  fmt="%.0f")
         L.append(img("idle-wakeups"))
         L.append(img("idle-rss"))
+        L.append("Where the supervisor's resident bytes go, mapping by mapping, against catatonit "
+                 "and tini-static, and what each build choice changed: "
+                 "[benchmarks/memory.md](benchmarks/memory.md).\n")
 
     # ---- startup
     su = res.get("startup")
