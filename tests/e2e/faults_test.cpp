@@ -307,7 +307,10 @@ void flood(bool with_fds) {
   const int fds_late = fd_count(run.pid());
   std::cout << "[ measured ] flood" << (with_fds ? " with fds" : "") << ": rss " << rss_early
             << " -> " << rss_late << " kB, fds " << fds_early << " -> " << fds_late << "\n";
-  EXPECT_LT(rss_late - rss_early, 1024) << run.log();
+  // The sanitizers' allocator keeps freed memory in quarantine: RSS grows by design there.
+  if (!kSanitized) {
+    EXPECT_LT(rss_late - rss_early, 1024) << run.log();
+  }
   EXPECT_LE(fds_late, fds_early + (with_fds ? 16 : 0));
   EXPECT_LE(fds_late, 40);
   // Still responsive: a forwarded signal arrives at once, mid-flood.
@@ -315,7 +318,8 @@ void flood(bool with_fds) {
   run.send(SIGUSR1);
   auto got = run.expect_out("^signal USR1$");
   ASSERT_TRUE(got) << run.log();
-  EXPECT_LT(ms_between(sent, got->at), kSanitized ? 500 : 200) << run.log();
+  // Starved, it took seconds (issue 12); the margin is for ctest -j on 2 cores.
+  EXPECT_LT(ms_between(sent, got->at), kSanitized ? 1000 : 500) << run.log();
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
@@ -352,7 +356,7 @@ TEST_F(Faults, ForkStormDuringAStopEndsWithinTheStopTimeout) {
   EXPECT_LE(took, kSanitized ? 3500 : 2500) << run.log();
 }
 
-// Issue 12 item 3, the short soak CI runs (bench/soak is the long one): 400 immediate restarts
+// Issue 12 item 3, the short soak CI runs (bench/soak is the long one): 450 immediate restarts
 // of an app that exits at once, with a storm of steering signals every 25 restarts. The
 // supervisor's open fds must stay flat and its RSS must not grow: the median of the last
 // quarter of the samples within 64 kB of the first quarter's (after 50 restarts of warm-up).
@@ -401,7 +405,10 @@ TEST_F(Soak, ImmediateRestartsAndSignalStormsKeepFdsAndRssFlat) {
             2);
   const long rss_first = median({rss.begin(), rss.begin() + static_cast<long>(q)});
   const long rss_last = median({rss.end() - static_cast<long>(q), rss.end()});
-  EXPECT_LE(rss_last - rss_first, 64) << "RSS grew from " << rss_first << " to " << rss_last;
+  // The sanitizers' allocator keeps freed memory in quarantine: RSS grows by design there.
+  if (!kSanitized) {
+    EXPECT_LE(rss_last - rss_first, 64) << "RSS grew from " << rss_first << " to " << rss_last;
+  }
   run.send(SIGTERM);
   EXPECT_TRUE(run.wait_exit());
 }
