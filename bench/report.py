@@ -513,7 +513,9 @@ restarts, while its open fds (`/proc/PID/fd`), resident memory (`VmRSS`) and CPU
 it (`--markdown docs/benchmarks/soak.md` refreshes this section); CI runs a short version, the
 end-to-end test `Soak.ImmediateRestartsAndSignalStormsKeepFdsAndRssFlat` (450 restarts per
 backend, fds flat, RSS within 64 kB from the first quarter of the samples to the last). Faults
-other than load are in [faults.md](faults.md).
+other than load are in [faults.md](faults.md). Under `--cgroup=none` each restart walks
+`/proc` (to find leftovers), so its CPU time per restart grows with the number of processes on
+the machine: many times v2's on a busy one.
 
 From the last soak run:
 
@@ -895,7 +897,7 @@ def write_docs(data, docs):
             L.append(SOAK_INTRO + f.read())
     L.append("## Reproduce\n\n```sh\nbench/run            # full run, about 12 minutes on 2 cores; "
              "rewrites this file\nbench/run --quick    # a few seconds a scenario\n"
-             "bench/run --only signals,idle\nbench/run --only zerodowntime   # updates only its section, keeps the other results\n```\n\nThe raw samples of this run are in "
+             "bench/run --only signals,idle\nbench/run --only zerodowntime   # updates only its section, keeps the other results\nbench/soak --cgroup v2,v1,none --markdown docs/benchmarks/soak.md   # the soak section\n```\n\nThe raw samples of this run are in "
              "[benchmarks/results.json](benchmarks/results.json).\n")
 
     for name, p in plots.items():
