@@ -8,12 +8,12 @@
 //   crash SIG              die of SIG (name or number) with its default disposition, no core file
 //   sleep                  wait forever (default dispositions: any fatal signal ends it)
 //   print-signals [keep] [stoppable]
-//                          print "ready pid=N", then "signal NAME" per signal; exit 0 after
-//                          TERM/INT (with "keep": never exit; with "stoppable": TSTP, TTIN and TTOU
-//                          keep their default action and stop the process, CONT is still reported)
-//   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait
-//   forever ignore-term            ignore SIGTERM, print "ready pid=N", wait forever upgrade [GEN]
-//   print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
+//                          print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
+//                          (with "keep": never exit; with "stoppable": TSTP, TTIN and TTOU keep
+//                          their default action and stop the process, CONT is still reported)
+//   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait forever
+//   ignore-term            ignore SIGTERM, print "ready pid=N", wait forever
+//   upgrade [GEN]          print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
 //                          "upgrade K+1"; the old process exits once the new one is ready
 //                          (a failed upgrade is rolled back: the old one keeps running);
 //                          TERM/INT/QUIT -> "gen=K got SIG pid=N" and exit 0
@@ -23,8 +23,7 @@
 //   daemonize PIDFILE EXE  a daemon of another executable: it execs EXE before the launcher
 //                          exits and writes PIDFILE only once the launcher is gone
 //   spawn-orphans N        leave N processes orphaned (reparented to the nearest subreaper); they
-//                          exit as soon as they are orphans; then print "orphans done", wait
-//                          forever
+//                          exit as soon as they are orphans; then print "orphans done", wait forever
 //   fork-tree N [ignore-term]
 //                          build N more processes (plain children, setsid'd children, double-forked
 //                          setsid'd daemons, nested grandchildren), all waiting forever; print
@@ -106,21 +105,21 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/mman.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/types.h>
 #include <sys/un.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
+#include <algorithm>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
