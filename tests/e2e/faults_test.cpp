@@ -156,7 +156,7 @@ TEST_F(Faults, ForkFailingWithEagainIsRetriedUntilTheLimitIsLifted) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
-// ... and a stop requested while it retries ends the supervisor at once.
+// ... and a stop requested while it retries ends the supervisor at once, with 125.
 TEST_F(Faults, StopWhileRetryingAnEagainEndsAtOnce) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become another user";
   RunOptions options;
@@ -168,7 +168,8 @@ TEST_F(Faults, StopWhileRetryingAnEagainEndsAtOnce) {
   ASSERT_TRUE(run.expect_err(R"(restarting in [1-9])", 3000ms)) << run.log();
   const auto sent = Clock::now();
   run.send(SIGTERM);
-  EXPECT_TRUE(run.wait_exit(1000ms)) << run.log();
+  // The app never ran: the last status is the failed start's, 125.
+  EXPECT_EQ(run.wait_exit(1000ms), 125) << run.log();
   EXPECT_LT(ms_between(sent, run.exit_time()), 1000) << run.log();
 }
 
