@@ -315,7 +315,9 @@ void flood(bool with_fds) {
   if (!kSanitized) {
     EXPECT_LT(rss_late - rss_early, 1024) << run.log();
   }
-  EXPECT_LE(fds_late, fds_early + (with_fds ? 16 : 0));
+  // Without cgroups a sample may catch the supervisor walking /proc (the directory and a stat
+  // file open): 2 more. A leak would be one per datagram, hundreds.
+  EXPECT_LE(fds_late, fds_early + (with_fds ? 16 : 0) + 2) << run.log();
   EXPECT_LE(fds_late, 40);
   // Still responsive: a forwarded signal arrives at once, mid-flood.
   const auto sent = Clock::now();
