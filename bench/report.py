@@ -598,6 +598,24 @@ the tools' documentation.
 """
 
 
+SOAK_INTRO = """## Soak
+
+Thousands of immediate restarts (`--restart=always --delay-limit=0 -- /bin/true`) with a storm
+of steering signals (HUP USR1 USR2 WINCH URG, 20 rounds) sent to the supervisor every 250
+restarts, while its open fds (`/proc/PID/fd`), resident memory (`VmRSS`) and CPU time
+(`utime + stime`) are sampled: nothing may grow with the number of restarts. `bench/soak` runs
+it (`--markdown docs/benchmarks/soak.md` refreshes this section); CI runs a short version, the
+end-to-end test `Soak.ImmediateRestartsAndSignalStormsKeepFdsAndRssFlat` (450 restarts per
+backend, fds flat, RSS within 64 kB from the first quarter of the samples to the last). Faults
+other than load are in [faults.md](faults.md). Under `--cgroup=none` each restart walks
+`/proc` (to find leftovers), so its CPU time per restart grows with the number of processes on
+the machine: many times v2's on a busy one.
+
+From the last soak run:
+
+"""
+
+
 def md_table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
@@ -971,9 +989,14 @@ def write_docs(data, docs):
         L.append("## Runs that failed\n")
         L += [f"- {e}" for e in data["errors"]]
         L.append("")
+    # ---- soak: bench/soak's own run (not part of bench/run), kept in benchmarks/soak.md
+    soak_md = os.path.join(docs, "benchmarks", "soak.md")
+    if os.path.exists(soak_md):
+        with open(soak_md) as f:
+            L.append(SOAK_INTRO + f.read())
     L.append("## Reproduce\n\n```sh\nbench/run            # full run, about 12 minutes on 2 cores; "
              "rewrites this file\nbench/run --quick    # a few seconds a scenario\n"
-             "bench/run --only signals,idle\nbench/run --only zerodowntime   # updates only its section, keeps the other results\n```\n\nThe raw samples of this run are in "
+             "bench/run --only signals,idle\nbench/run --only zerodowntime   # updates only its section, keeps the other results\nbench/soak --cgroup v2,v1,none --markdown docs/benchmarks/soak.md   # the soak section\n```\n\nThe raw samples of this run are in "
              "[benchmarks/results.json](benchmarks/results.json).\n")
 
     for name, p in plots.items():

@@ -75,6 +75,10 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
     return core::event::SpawnFailed{err.code, err.message, !exec_failed};
   }
   const int pid = process->pid();
+  if (!cgroup_fallback_.empty()) {
+    log::info(cgroup_fallback_);
+    cgroup_fallback_.clear();
+  }
   set_main(generation, std::move(*process));
   if (exe_.empty()) {
     exe_ = os::read_exe(pid);

@@ -67,7 +67,12 @@ void Supervisor::on_notify_fd(int generation) {
 }
 
 Result<void> Supervisor::on_notify_socket() {
-  for (;;) {
+  // At most a few per wake-up (the loop is level-triggered): an app that sends without pause
+  // must not keep the supervisor from its signals and timers (issue 12). Without cgroups a
+  // datagram from a process other than the main one costs a walk of /proc (ms on a busy
+  // machine), so the batch is small.
+  constexpr int kBatch = 16;
+  for (int n = 0; n < kBatch; ++n) {
     auto received = notify_socket_->receive();
     if (!received) return std::move(received).error().with("notify socket");
     if (!*received) return {};
@@ -91,6 +96,7 @@ Result<void> Supervisor::on_notify_socket() {
     if (msg->fdstore || msg->fdstore_remove) store_fds(*msg, std::move(dg.fds));
     feed(core::event::Notified{std::move(*msg), dg.pid, *generation});
   }
+  return {};
 }
 
 // Which live generation pid belongs to: the one whose main process it is, else the one whose

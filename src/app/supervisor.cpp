@@ -95,7 +95,7 @@ Result<void> Supervisor::set_up() {
     log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
   }
 
-  auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup);
+  auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup, &cgroup_fallback_);
   if (!cgroup) return std::move(cgroup).error();
   cgroup_ = std::move(*cgroup);
   log::debug(std::string("tracking the app with cgroup backend ") + cgroup_->backend() +

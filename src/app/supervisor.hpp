@@ -119,6 +119,9 @@ class Supervisor {
   std::optional<os::SignalFd> signals_;
   std::optional<os::Timer> timer_;  // the machine's one deadline
   std::unique_ptr<os::AppCgroup> cgroup_;  // the whole app: every generation is in it
+  // Why --cgroup=auto did not get v2, logged once the app first starts (a start-up failure
+  // stays one line), then cleared.
+  std::string cgroup_fallback_;
   std::map<int, Incarnation> generations_;
   UniqueFd pidfile_watch_;   // inotify on the -P file's directory, while waiting for it
   ServiceManager systemd_;

@@ -3,6 +3,7 @@
 #include "core/reducer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
@@ -70,7 +71,11 @@ void Reducer::on(const event::SpawnFailed& e) {
   }
   if (!is<state::Starting>()) return;
   const int code = e.before_exec ? kExitFailure : spawn_exit_code(e.error);
-  if (m_.memory.generations == 1) {
+  // No process to be had for now (EAGAIN from fork/clone3: RLIMIT_NPROC, pids.max, threads-max):
+  // neither the app's fault nor a set-up mistake, so it is retried with backoff under any
+  // policy, at the first start too, until a stop is requested.
+  const bool out_of_processes = e.before_exec && e.error == EAGAIN;
+  if (m_.memory.generations == 1 && !out_of_processes) {
     // The very first start: a set-up failure of the supervisor, never retried.
     log(LogLevel::kFatal, e.message);
     done(code);
@@ -78,7 +83,7 @@ void Reducer::on(const event::SpawnFailed& e) {
   }
   log(LogLevel::kError, e.message);
   m_.memory.last_status = ExitStatus::exited(code);
-  end_run(true, now_);
+  end_run(true, now_, out_of_processes);
 }
 
 // "pid N exited with status 1", naming an OOM kill the first time the count shows it.
@@ -479,9 +484,9 @@ void Reducer::stop_waiting() {
 }
 
 // The app ended with no successor and no stop request: ask the restart policy.
-void Reducer::end_run(bool failed_start, Millis healthy_from) {
+void Reducer::end_run(bool failed_start, Millis healthy_from, bool out_of_processes) {
   RunOutcome run{m_.memory.last_status.value_or(ExitStatus{}), healthy_from, now_, false,
-                 failed_start};
+                 failed_start, out_of_processes};
   auto d = decide_restart(cfg_.restart, m_.memory.history, run, m_.memory.restarts, now_);
   m_.memory.history = std::move(d.history);
   switch (d.kind) {

@@ -72,7 +72,7 @@ class Reducer {
   void elect(const Generation& gen, bool await_exec);
   void elect_again();
   void stop_waiting();
-  void end_run(bool failed_start, Millis healthy_from);
+  void end_run(bool failed_start, Millis healthy_from, bool out_of_processes = false);
   void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, bool killed);
   void restart();
   void done(int code);

@@ -33,7 +33,8 @@ RestartDecision decide_restart(const RestartPolicy& policy, const RestartHistory
   // A failed exec on a restart (the binary vanished mid-upgrade) is a failed run: retried with
   // backoff under any restart policy, so a later fix is picked up; never a silent tight loop.
   const bool any_restart = policy.on_crash || policy.on_error || policy.on_success;
-  const bool restart = run.spawn_failed ? any_restart : wants_restart(policy, run.status);
+  const bool restart =
+      run.out_of_processes || (run.spawn_failed ? any_restart : wants_restart(policy, run.status));
   if (!restart) {
     d.reason = "no restart for this status";
     return d;

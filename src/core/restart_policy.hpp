@@ -19,6 +19,8 @@ struct RunOutcome {
   Millis ended_ms = 0;
   bool stop_requested = false;  // TERM/INT to the supervisor: never restart
   bool spawn_failed = false;    // the exec itself failed (status is 126/127)
+  bool out_of_processes = false;  // fork/clone3 said EAGAIN (RLIMIT_NPROC, pids.max): retried
+                                  // under any policy, never the end of the supervisor
 };
 
 // What the policy remembers between runs.

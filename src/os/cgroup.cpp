@@ -474,13 +474,19 @@ std::unique_ptr<AppCgroup> create_none() { return std::make_unique<NoneCgroup>()
 
 }  // namespace cgroup_detail
 
-Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode) {
+Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std::string* fallback) {
   using namespace cgroup_detail;
   if (mode == core::CgroupMode::kNone) return create_none();
   auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
   auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
   if (!mountinfo || !proc_cgroup) {
-    if (mode == core::CgroupMode::kAuto) return create_none();
+    if (mode == core::CgroupMode::kAuto) {
+      if (fallback != nullptr) {
+        *fallback = "no cgroup (" + (!mountinfo ? mountinfo : proc_cgroup).error().message +
+                    "): tracking the app as subreaper with /proc";
+      }
+      return create_none();
+    }
     const char* what = mode == core::CgroupMode::kV2 ? "cgroup v2" : "cgroup v1";
     return (!mountinfo ? std::move(mountinfo).error() : std::move(proc_cgroup).error()).with(what);
   }
@@ -493,8 +499,15 @@ Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode) {
       break;
   }
   // auto: the first backend that can be set up here; none always can.
-  if (auto v2 = create_v2(*mountinfo, *proc_cgroup)) return v2;
-  if (auto v1 = create_v1(*mountinfo, *proc_cgroup)) return v1;
+  auto v2 = create_v2(*mountinfo, *proc_cgroup);
+  if (v2) return v2;
+  auto v1 = create_v1(*mountinfo, *proc_cgroup);
+  if (fallback != nullptr) {
+    *fallback = v1 ? "using cgroup v1 (v2: " + v2.error().message + ")"
+                   : "no cgroup (v2: " + v2.error().message + "; v1: " + v1.error().message +
+                         "): tracking the app as subreaper with /proc";
+  }
+  if (v1) return v1;
   return create_none();
 }
 

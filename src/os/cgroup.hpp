@@ -62,7 +62,9 @@ class AppCgroup {
 // Creates the app's cgroup for the requested mode. kAuto tries v2, then v1, then none; an
 // explicit v2 or v1 that cannot be set up is an error. Also cleans up stale cgroups left by a
 // supervisor that was killed with SIGKILL (named for a pid and start time that no longer run):
-// their processes are killed and the directories removed.
-Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode);
+// their processes are killed and the directories removed. With auto, `fallback` (if given)
+// receives why a backend other than v2 is used ("" when v2 is), for one log line.
+Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode,
+                                                     std::string* fallback = nullptr);
 
 }  // namespace sup::os

@@ -84,6 +84,20 @@
 //                          "counter" in LISTEN_FDNAMES, or a new memfd sent with FDSTORE=1,
 //                          FDNAME=counter; add 1, print "counter=N pid=P"; with "crash" die of
 //                          SIGSEGV, else behave like print-signals
+//   ignore-all [CHILDREN]  ignore every signal that can be ignored (SIG_IGN; CONT too), fork
+//                          CHILDREN (0) children that do the same, print "ready pid=N children=
+//                          a,b", wait forever: only SIGKILL ends them
+//   fork-storm             ignore TERM, then fork short-lived children (each forks one more
+//                          and both exit at once) as fast as it can; print "storming pid=N"
+//                          after the first 100; gives up after 30 s (bounded) and exits 3
+//   notify-flood [fds]     fork a child that sends datagrams to $NOTIFY_SOCKET without pause
+//                          ("STATUS=flood K"; with "fds", FDSTORE=1 + FDNAME=flood and a copy
+//                          of an fd of /dev/null each), printing "flooded K" after
+//                          K = 200 and 1000, for at most 30 s; the parent behaves like
+//                          print-signals
+//   digest                 print "digest argc=N args=H env=M envsum=H2": FNV-1a over the
+//                          arguments after "digest" (each followed by a NUL) and, for the M
+//                          environment entries starting with "FAULT_", over them sorted
 //
 // Code between fork and exec or _exit in a child only calls async-signal-safe functions, or
 // runs in a process that is single-threaded, where formatting into a stack buffer is safe.
@@ -108,6 +122,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -1058,6 +1073,91 @@ int cmd_counter(int argc, char** argv) {
   signal_loop();
 }
 
+// ignore-all [CHILDREN]: SIG_IGN for every signal that allows it.
+int cmd_ignore_all(int argc, char** argv) {
+  long children = 0;
+  if (argc > 2 && !parse_long(argv[2], &children)) return kUsage;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_IGN);
+  }
+  std::string pids;
+  for (long i = 0; i < children; ++i) {
+    const pid_t pid = fork();
+    if (pid < 0) die("fork");
+    if (pid == 0) wait_forever();
+    pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+  }
+  say("ready pid=%d children=%s", getpid(), pids.c_str());
+  wait_forever();
+}
+
+// fork-storm: short-lived children as fast as fork allows, bounded to 30 s.
+int cmd_fork_storm() {
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGCHLD, SIG_IGN);  // children are reaped by the kernel: no zombies pile up
+  const time_t until = time(nullptr) + 30;
+  for (long n = 1; time(nullptr) < until; ++n) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      if (fork() == 0) _exit(0);  // a grandchild, orphaned at once
+      _exit(0);
+    }
+    if (n == 100) say("storming pid=%d", getpid());
+  }
+  return 3;
+}
+
+// notify-flood [fds]: a child floods the notify socket; the parent reports signals.
+int cmd_notify_flood(int argc, char** argv) {
+  const bool fds = argc > 2 && strcmp(argv[2], "fds") == 0;
+  const char* socket_path = getenv("NOTIFY_SOCKET");
+  if (socket_path == nullptr) die("NOTIFY_SOCKET");
+  block_all_signals();
+  const pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_UNBLOCK, &all, nullptr);
+    const std::string address = socket_path;
+    const time_t until = time(nullptr) + 30;
+    // /dev/null never reports POLLHUP: stored copies are kept, not dropped.
+    const int devnull = fds ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+    for (long k = 1; time(nullptr) < until; ++k) {
+      const std::string text =
+          fds ? "FDSTORE=1\nFDNAME=flood" : "STATUS=flood " + std::to_string(k);
+      notify_send::send(address, text, devnull);
+      if (k == 200 || k == 1000) say("flooded %ld", k);
+    }
+    _exit(3);
+  }
+  say("ready pid=%d flooder=%d", getpid(), child);
+  signal_loop();
+}
+
+// FNV-1a, 64 bits.
+void fnv(uint64_t* h, const char* data, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    *h ^= static_cast<unsigned char>(data[i]);
+    *h *= 1099511628211ULL;
+  }
+}
+
+int cmd_digest(int argc, char** argv) {
+  uint64_t args = 14695981039346656037ULL;
+  for (int i = 2; i < argc; ++i) fnv(&args, argv[i], strlen(argv[i]) + 1);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (strncmp(*e, "FAULT_", 6) == 0) env.emplace_back(*e);
+  }
+  std::sort(env.begin(), env.end());
+  uint64_t envsum = 14695981039346656037ULL;
+  for (const auto& e : env) fnv(&envsum, e.c_str(), e.size() + 1);
+  say("digest argc=%d args=%016llx env=%zu envsum=%016llx", argc - 2,
+      static_cast<unsigned long long>(args), env.size(), static_cast<unsigned long long>(envsum));
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     dprintf(STDERR_FILENO, "usage: testapp SUBCOMMAND [ARGS...] (see the source)\n");
@@ -1091,6 +1191,10 @@ int main(int argc, char** argv) {
   if (cmd == "notify-fd") return cmd_notify_fd(argc, argv);
   if (cmd == "echo-server") return cmd_echo_server(argc, argv);
   if (cmd == "counter") return cmd_counter(argc, argv);
+  if (cmd == "ignore-all") return cmd_ignore_all(argc, argv);
+  if (cmd == "fork-storm") return cmd_fork_storm();
+  if (cmd == "notify-flood") return cmd_notify_flood(argc, argv);
+  if (cmd == "digest") return cmd_digest(argc, argv);
   dprintf(STDERR_FILENO, "testapp: unknown sub-command %s\n", cmd.c_str());
   return kUsage;
 }

@@ -54,6 +54,25 @@ TEST(Lifecycle, FirstSpawnFailureBeforeTheExecIs125) {
   }
 }
 
+// Issue 12: fork/clone3 failing with EAGAIN (RLIMIT_NPROC, pids.max) is no set-up mistake: it
+// is retried with backoff at the first start too, without a restart policy, until a stop.
+TEST(Lifecycle, SpawnFailingWithEagainIsRetriedAtTheFirstStartWithoutPolicy) {
+  Sim sim;
+  sim.feed(event::SpawnFailed{EAGAIN, "starting /bin/app: clone3: Resource temporarily unavailable",
+                              true});
+  EXPECT_STREQ(sim.state(), "Cleaning");
+  EXPECT_TRUE(sim.logged("restarting in 0 s (restart 1)")) << sim.log();
+  sim.feed(event::AppEmpty{});
+  ASSERT_STREQ(sim.state(), "Starting") << "the first restart is immediate";
+  sim.feed(event::SpawnFailed{EAGAIN, "starting /bin/app: clone3: Resource temporarily unavailable",
+                              true});
+  EXPECT_TRUE(sim.logged("restarting in 1 s (restart 2)")) << sim.log();
+  sim.feed(event::AppEmpty{});
+  ASSERT_STREQ(sim.state(), "Backoff");
+  sim.feed(event::Signal{SIGTERM, false});
+  EXPECT_STREQ(sim.state(), "Done") << sim.log();
+}
+
 TEST(Lifecycle, SpawnFailureOnARestartIsRetriedWithBackoff) {
   Sim sim(on_failure);
   sim.spawned(100);
