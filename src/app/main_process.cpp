@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <string_view>
 
 #include "app/supervisor.hpp"
 #include "core/main_pid.hpp"
@@ -297,6 +298,11 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
     }
   }
   in.predecessors = request.predecessors;
+  // As PID 1, every orphan of the namespace becomes our child; without a cgroup, nothing else
+  // tells the app's from those of a `podman exec`.
+  in.adopts_strangers = in.self == 1 && std::string_view(cgroup_of(generation).backend()) == "none";
+  in.self_session = ::getsid(0);
+  in.exited = request.exited;
   in.main_failed = request.main_failed;
   in.await_exec = request.await_exec;
   in.exec_wait_over = request.exec_wait_over;

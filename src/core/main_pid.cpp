@@ -20,6 +20,14 @@ Election elected(int pid, std::string source) {
   return e;
 }
 
+// With in.adopts_strangers, whether p's session is one the app's processes can be in.
+bool tied_to_app(const ElectionInput& in, const ProcInfo& p) {
+  if (!in.adopts_strangers) return true;
+  if (p.session == in.self_session || p.session == p.pid || p.session == in.exited) return true;
+  return std::find(in.predecessors.begin(), in.predecessors.end(), p.session) !=
+         in.predecessors.end();
+}
+
 }  // namespace
 
 bool suitable_main_pid(const ElectionInput& in, int pid) {
@@ -49,7 +57,10 @@ Election elect_main_pid(const ElectionInput& in) {
     } else if (!in.main_failed) {
       std::vector<int> heirs, unexeced;
       for (const auto& p : in.app) {
-        if (p.ppid != in.self || p.exe != in.exe || !suitable_main_pid(in, p.pid)) continue;
+        if (p.ppid != in.self || p.exe != in.exe || !suitable_main_pid(in, p.pid) ||
+            !tied_to_app(in, p)) {
+          continue;
+        }
         (p.forked_no_exec ? unexeced : heirs).push_back(p.pid);
       }
       // Several could each be the heir (workers of a launcher, say): never guess between

@@ -18,6 +18,7 @@ struct ProcInfo {
   // Forked and not exec'd since (PF_FORKNOEXEC): it still runs its parent's image, so its
   // executable is no evidence of an upgrade (a shell's background job before its exec).
   bool forked_no_exec = false;
+  int session = 0;  // its session id (/proc/PID/stat field 6)
 };
 
 struct ElectionInput {
@@ -37,6 +38,15 @@ struct ElectionInput {
   // exec'd is a daemon that forked without exec (the launchers of nginx and redis do), and is
   // elected. Several are ambiguous.
   bool exec_wait_over = false;
+  // The supervisor is PID 1 of its PID namespace and follows the app without a cgroup: the
+  // orphans of processes that entered the namespace from outside (podman exec, nsenter) become
+  // its children too, just like the app's. A child is then an heir only if its session ties it
+  // to the app: the supervisor's own (self_session: the app never left it), its own (a daemon
+  // that called setsid), or that of the main process that exited or of a predecessor (forked
+  // by a main that had called setsid). A double-forked daemon has none of these: -P names it.
+  bool adopts_strangers = false;
+  int self_session = 0;
+  int exited = 0;  // the main process that exited
 };
 
 struct Election {
@@ -57,8 +67,8 @@ bool suitable_main_pid(const ElectionInput& in, int pid);
 
 // Rules in order: the pidfile hint, the most recent predecessor still alive (a rolled-back
 // upgrade), then, unless the main failed, the app's direct children of the supervisor that
-// have exec'd the same executable: one is elected; several are ambiguous (never guessed
-// between). With none, children that may still exec it (forked, not exec'd) make the election
+// have exec'd the same executable (and, with in.adopts_strangers, whose session ties them to
+// the app): one is elected; several are ambiguous (never guessed between). With none, children that may still exec it (forked, not exec'd) make the election
 // kPending when in.await_exec is set; once in.exec_wait_over, a sole one is elected as a
 // daemon; otherwise they are passed over.
 Election elect_main_pid(const ElectionInput& in);

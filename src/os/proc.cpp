@@ -41,7 +41,7 @@ std::vector<core::ProcInfo> snapshot(const std::vector<int>& pids) {
     auto st = read_stat(pid);
     if (!st) continue;
     out.push_back({pid, st->ppid, st->start_time, read_exe(pid), st->state,
-                   (st->flags & core::kPfForkNoExec) != 0});
+                   (st->flags & core::kPfForkNoExec) != 0, st->session});
   }
   return out;
 }

@@ -285,5 +285,70 @@ TEST(ElectMainPid, OnlyTheSupervisorItselfIsNone) {
   EXPECT_EQ(elect_main_pid(in).kind, Kind::kNone);
 }
 
+// ---------------------------------------------------------------------------------------------
+// PID 1 without a cgroup: orphans of processes from outside (podman exec) are children too.
+
+constexpr int kSelfSession = 1;
+
+ProcInfo in_session(ProcInfo p, int session) {
+  p.session = session;
+  return p;
+}
+
+ElectionInput as_pid1(std::vector<ProcInfo> app, int exited) {
+  ElectionInput in = input(std::move(app));
+  in.adopts_strangers = true;
+  in.self_session = kSelfSession;
+  in.exited = exited;
+  return in;
+}
+
+// `podman exec C sh -c 'sleep 20 & exit 0'` in a busybox image whose app is `sh`: the orphan
+// runs the same executable and has exec'd, but its session is the exec'd shell's, gone.
+TEST(ElectStrangers, AnOrphanFromOutsideIsNoHeir) {
+  auto in = as_pid1({in_session(proc(13, kSelf, 20), 12)}, 6);
+  EXPECT_EQ(elect_main_pid(in).kind, Kind::kNone);
+  in.adopts_strangers = false;  // as a subreaper, only the app's orphans come to us
+  EXPECT_EQ(elect_main_pid(in).pid, 13);
+}
+
+TEST(ElectStrangers, AnUpgradeInTheSupervisorsSessionIsFollowed) {
+  auto in = as_pid1({in_session(proc(7, kSelf, 20), kSelfSession),
+                     in_session(proc(13, kSelf, 30), 12)},
+                    6);
+  const Election e = elect_main_pid(in);
+  EXPECT_EQ(e.kind, Kind::kElected);
+  EXPECT_EQ(e.pid, 7);
+}
+
+TEST(ElectStrangers, ADaemonLeadingItsOwnSessionIsFollowed) {
+  auto in = as_pid1({in_session(proc(7, kSelf, 20), 7)}, 6);
+  EXPECT_EQ(elect_main_pid(in).pid, 7);
+}
+
+// nginx in daemon mode: the master leads its session; USR2's new master inherits it, and the
+// old master (the main that exited, or an earlier one) names that session.
+TEST(ElectStrangers, AnUpgradeInAMainsSessionIsFollowed) {
+  EXPECT_EQ(elect_main_pid(as_pid1({in_session(proc(9, kSelf, 20), 6)}, 6)).pid, 9);
+  auto in = as_pid1({in_session(proc(9, kSelf, 20), 4)}, 6);
+  in.predecessors = {4};
+  EXPECT_EQ(elect_main_pid(in).pid, 9);
+}
+
+TEST(ElectStrangers, AStrangerDoesNotMakeTheHeirAmbiguous) {
+  auto in = as_pid1({in_session(proc(7, kSelf, 20), kSelfSession),
+                     in_session(proc(13, kSelf, 10), 12)},
+                    6);
+  EXPECT_EQ(elect_main_pid(in).pid, 7);
+}
+
+TEST(ElectStrangers, ADaemonThatHasNotExecdMustStillBeTiedToTheApp) {
+  ProcInfo stranger = in_session(proc(13, kSelf, 20), 12);
+  stranger.forked_no_exec = true;
+  auto in = as_pid1({stranger}, 6);
+  in.exec_wait_over = true;
+  EXPECT_EQ(elect_main_pid(in).kind, Kind::kNone);
+}
+
 }  // namespace
 }  // namespace sup::core
