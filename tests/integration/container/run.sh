@@ -182,6 +182,24 @@ window=$([ $ms -ge 2000 ] && [ $ms -lt 4500 ] && echo 2-4.5s || echo "${ms}ms")
 check podman-stop-kill-after-timeout "$(logs_have stubborn 'app: ignoring TERM' && echo term-forwarded)/$(state stubborn)/$window" \
   term-forwarded/exited/137/2-4.5s
 
+# a crash loop restarted inside the container (-c, backoff 0, 1, 2 s), then podman stop during
+# the backoff wait: the stop ends the wait at once, with the app's last status
+pm run -d --name crashloop --entrypoint '["/bin/supervisor","-c","--"]' "$IMG" sh -c 'sleep 0.2; kill -SEGV $$' >/dev/null
+wait_for 10 logs_have crashloop 'restarting in 1 s' || show_logs crashloop
+t0=$(now_ms); pm stop -t 5 crashloop >/dev/null 2>&1; ms=$(( $(now_ms) - t0 ))
+check podman-stop-during-restart-backoff "$(state crashloop)/$([ $ms -lt 2000 ] && echo fast || echo "${ms}ms")" exited/139/fast ||
+  show_logs crashloop
+
+# with cgroups it may write (--privileged; on cgroup v1 podman shares the host's cgroup
+# namespace, so the mounts' roots are the container's own cgroup, not /): the app is tracked in
+# a cgroup of its own under the supervisor's, and it is gone when the supervisor exits (here the
+# supervisor is not PID 1: a shell runs it and looks afterwards)
+out=$(pm run --rm --privileged --entrypoint '["/bin/sh","-c"]' "$IMG" '/bin/supervisor --debug -- sh -c "exit 3"; echo "rc=$?";
+  echo "left: $(ls -d /sys/fs/cgroup/*/supervisor.* /sys/fs/cgroup/*/*/supervisor.* 2>/dev/null | wc -l)"' 2>&1)
+check_re privileged-cgroup-tracking \
+  "$(echo "$out" | sed -n 's/.*tracking the app with cgroup backend \(v[12]\).*/\1/p')/$(echo "$out" | grep -E '^(rc|left)' | tr '\n' ' ')" \
+  'v[12]/rc=3 left: 0 ' || printf '  privileged: %s\n' "$out"
+
 # ------------------------------------------------- 5. --sdnotify=container: readiness relayed
 receiver n-exec
 NOTIFY_SOCKET=$W/n-exec.sock pm run -d --name nexec --sdnotify=container \
