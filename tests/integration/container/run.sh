@@ -28,7 +28,7 @@ check_re() {  # check_re NAME GOT REGEX: GOT matches the extended REGEX as a who
   if [[ $2 =~ ^($3)$ ]]; then echo "ok $1"; else echo "FAIL $1: got '$2' want /$3/"; fail=1; return 1; fi
 }
 missing=""
-for tool in podman runc conmon busybox python3 gcc timeout; do
+for tool in podman runc conmon busybox python3 gcc timeout script; do
   command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 [ -f /bin/busybox ] && file_ok=yes || file_ok=no
@@ -181,6 +181,22 @@ t0=$(now_ms); pm stop -t 2 stubborn >/dev/null 2>&1; ms=$(( $(now_ms) - t0 ))
 window=$([ $ms -ge 2000 ] && [ $ms -lt 4500 ] && echo 2-4.5s || echo "${ms}ms")
 check podman-stop-kill-after-timeout "$(logs_have stubborn 'app: ignoring TERM' && echo term-forwarded)/$(state stubborn)/$window" \
   term-forwarded/exited/137/2-4.5s
+
+# a terminal: `podman run -it`, Ctrl-C typed on it (script(1) gives podman the terminal) reaches
+# the app exactly once, and is a stop request
+mkfifo "$W/tty.in"
+timeout 30 script -qfec "podman run -it --name tty1 $IMG" /dev/null < "$W/tty.in" > "$W/tty.log" 2>&1 &
+tty_pid=$!
+exec 3> "$W/tty.in"
+wait_for 10 grep -q 'app: started' "$W/tty.log"
+printf '\003' >&3
+wait_for 5 grep -q 'app: got INT' "$W/tty.log"
+sleep 0.5   # a negative: no second INT may follow
+got="$(grep -c 'app: got INT' "$W/tty.log") INT/$(grep -c 'stopping: SIGINT' "$W/tty.log") stop"
+pm stop -t 3 tty1 >/dev/null 2>&1
+exec 3>&-
+wait "$tty_pid"
+check tty-ctrl-c-reaches-app-once "$got/$(state tty1)" "1 INT/1 stop/exited/0" || sed 's/^/  tty1: /' "$W/tty.log"
 
 # a crash loop restarted inside the container (-c, backoff 0, 1, 2 s), then podman stop during
 # the backoff wait: the stop ends the wait at once, with the app's last status
