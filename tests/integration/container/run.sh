@@ -248,6 +248,8 @@ readonly_case() {  # readonly_case NAME PODMAN-OPTIONS...
 }
 readonly_case read-only --read-only
 readonly_case read-only-no-tmpfs --read-only --read-only-tmpfs=false
+# the supervisor itself not root (podman --user): no /run/supervisor, no cgroups
+readonly_case read-only-non-root --read-only --user 1000:1000
 
 # plain runc, `runc spec`'s bundle as it is: read-only root, no tmpfs on /run or /tmp. An sd_notify
 # receiver on the host is bind-mounted in; the supervisor relays the app's READY=1 to it.
@@ -310,7 +312,7 @@ user_case user-name-and-group '65534,65534,65534,65534/33,33,33,33/\[(65534|33|3
 X=$W/nginx-rootfs
 cp -a "$R" "$X" && rm "$X/bin/supervisor"
 copy_with_libs "$SUP" "$X" /usr/local/bin/supervisor
-copy_with_libs "$(command -v nginx)" "$X" /usr/sbin/nginx
+copy_with_libs "$(command -v nginx || echo /usr/sbin/nginx)" "$X" /usr/sbin/nginx
 mkdir -p "$X/etc/nginx" "$X/var/log/nginx" "$X/var/lib/nginx" "$X/usr/share/nginx/html"
 cp "$here/nginx.conf" "$X/etc/nginx/nginx.conf"
 ln -sf /dev/stdout "$X/var/log/nginx/access.log"; ln -sf /dev/stderr "$X/var/log/nginx/error.log"
