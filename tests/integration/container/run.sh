@@ -170,6 +170,18 @@ check exec-orphans-reparented-to-pid1 \
 no_sleep_1() { ! pm exec sig ps -o args | grep '^sleep 1$' >/dev/null; }
 wait_for 5 no_sleep_1
 check exec-orphans-reaped "$(pm exec sig ps -o ppid,stat | awk '$1 == 1 && $2 ~ /^Z/' | wc -l)" 0
+# ... and an orphan of `podman exec` is no process of the app: when the app's main process exits
+# 0, it must not be taken for its successor (same executable: everything here is busybox), and
+# the container must end with the app
+pm run -d --name succ "$IMG" sh -c 'echo app: started; sleep 1; exit 0' >/dev/null
+wait_for 10 logs_have succ 'app: started' || show_logs succ
+pm exec succ sh -c 'sleep 20 & exit 0'
+wait_for 4 exited succ
+check exec-orphan-not-taken-for-the-app \
+  "$(state succ)/$(logs_have succ '(successor)' && echo successor-elected || echo no-successor)" exited/0/no-successor ||
+  show_logs succ
+pm rm -f -t 0 succ >/dev/null 2>&1
+
 t0=$(now_ms); pm stop -t 5 sig >/dev/null; ms=$(( $(now_ms) - t0 ))
 check podman-stop-term-forwarded "$(logs_have sig 'app: got TERM' && echo yes)/$(state sig)/$([ $ms -lt 4000 ] && echo fast || echo "${ms}ms")" \
   yes/exited/42/fast
