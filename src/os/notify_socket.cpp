@@ -1,5 +1,6 @@
 #include "os/notify_socket.hpp"
 
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -9,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -99,7 +102,32 @@ Result<NotifySocket> NotifySocket::create(SocketAccess access) {
     if (sock) return sock;
     last = std::move(sock).error();
   }
-  return std::move(last).with("no usable runtime directory for the notify socket");
+  // No writable directory at all (a read-only root with no /run or /tmp mount, as Kubernetes'
+  // readOnlyRootFilesystem without an emptyDir): an abstract name needs none. Anyone in our
+  // network namespace may send to it, as to a 0666 socket; senders are refused by credentials.
+  auto abstract = create_abstract_unique();
+  if (abstract) return abstract;
+  return Error{abstract.error().code, "no usable runtime directory for the notify socket (" +
+                                          last.message +
+                                          "), nor an abstract name: " + abstract.error().message};
+}
+
+Result<NotifySocket> NotifySocket::create_abstract_unique() {
+  // Unpredictable, so that nobody can bind it first and receive what the app says; a name
+  // already taken (EADDRINUSE) is tried again with fresh bytes.
+  Error last{EADDRINUSE, ""};
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::uint64_t nonce = 0;
+    if (::getrandom(&nonce, sizeof nonce, 0) != static_cast<ssize_t>(sizeof nonce)) {
+      return errno_error("getrandom");
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(nonce));
+    auto sock = create_abstract("supervisor/" + std::to_string(::getpid()) + "/" + hex);
+    if (sock || sock.error().code != EADDRINUSE) return sock;
+    last = std::move(sock).error();
+  }
+  return last;
 }
 
 Result<NotifySocket> NotifySocket::create_abstract(std::string_view name) {

@@ -42,8 +42,9 @@ class NotifySocket {
  public:
   // Binds "<dir>/notify" in a fresh private directory (mkdtemp, named with our pid) under the
   // first base that works: /run/supervisor (created 0755 if we may, used only if it is a real
-  // directory owned by us and writable by nobody else), then $XDG_RUNTIME_DIR, then /tmp.
-  // The directory and socket are removed by the destructor.
+  // directory owned by us and writable by nobody else), then $XDG_RUNTIME_DIR, then /tmp;
+  // where none is writable, an abstract name (create_abstract_unique). The directory and
+  // socket are removed by the destructor.
   static Result<NotifySocket> create(SocketAccess access);
   // The same under one given base directory (for tests, and for callers with their own place).
   static Result<NotifySocket> create_in(const std::string& base_dir, SocketAccess access);
@@ -51,6 +52,8 @@ class NotifySocket {
   // permissions and vanish with the socket; they are reachable from the same network
   // namespace only.
   static Result<NotifySocket> create_abstract(std::string_view name);
+  // An abstract name no one can guess: "supervisor/<pid>/<64 random bits in hex>".
+  static Result<NotifySocket> create_abstract_unique();
 
   NotifySocket(NotifySocket&& other) noexcept;
   NotifySocket& operator=(NotifySocket&& other) noexcept;

@@ -123,7 +123,7 @@ TEST_F(ExitCodes, PidfileInReadOnlyDirectoryIs125) {
   std::string ro = tmp_ / "read-only";
   mkdir(ro.c_str(), 0755);
   RunOptions options;
-  options.readonly_tmpfs = ro;
+  options.readonly_tmpfs = {ro};
   SupervisedRun run(supervise({"-p", ro + "/sup.pid"}, {"exit", "0"}), options);
   if (!run.started()) GTEST_SKIP() << "no private read-only mount: " << run.setup_error();
   expect_clean_failure(run, 125, "read-only/sup\\.pid", "");

@@ -270,9 +270,11 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
     if (!options.readonly_tmpfs.empty()) {
       if (unshare(CLONE_NEWNS) != 0) fail(1);
       if (mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) fail(2);
-      if (mount("tmpfs", options.readonly_tmpfs.c_str(), "tmpfs",
-                MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k") != 0) {
-        fail(3);
+      for (const std::string& dir : options.readonly_tmpfs) {
+        if (mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=16k") != 0) {
+          fail(3);
+        }
       }
     }
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) fail(4);

@@ -93,8 +93,8 @@ struct RunOptions {
   std::vector<int> ignore_signals;       // SIG_IGN in the supervisor as it starts
   std::vector<int> block_signals;        // blocked in the supervisor as it starts
   std::string cwd;                       // working directory, "" = unchanged
-  std::string readonly_tmpfs;            // mount a read-only tmpfs here, in a private mount
-                                         // namespace of the supervisor (see exit_codes_test)
+  std::vector<std::string> readonly_tmpfs;  // a read-only tmpfs over each, in a private
+                                            // mount namespace (see exit_codes_test)
   TerminalMode terminal = TerminalMode::kNone;
   int stray_fd = -1;                     // this fd number is open (/dev/null, no close-on-exec)
                                          // in the supervisor as it starts

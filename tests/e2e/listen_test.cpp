@@ -203,7 +203,7 @@ TEST_F(ListenFailure, BindingComesBeforeTheCgroup) {
   const std::string file = tmp_ / "not-a-socket";
   write_file(file, "x\n");
   RunOptions options = without_cgroup_flag();
-  options.readonly_tmpfs = "/sys/fs/cgroup";
+  options.readonly_tmpfs = {"/sys/fs/cgroup"};
   {
     SupervisedRun run(supervise({"--cgroup=v2"}, {"args", "hello"}), options);
     if (!run.started()) GTEST_SKIP() << "no private read-only mount: " << run.setup_error();

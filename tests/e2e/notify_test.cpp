@@ -321,6 +321,31 @@ TEST_F(NotifyApp, ReadyFromOutsideTheAppIsIgnored) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// A read-only root with no writable /run or /tmp (Kubernetes' readOnlyRootFilesystem without
+// an emptyDir): read-only tmpfs mounts over both, in the supervisor's own mount namespace. The
+// socket is then an abstract name, and it still refuses senders from outside the app.
+TEST_F(NotifyApp, WithoutAWritableDirectoryTheSocketIsAbstract) {
+  RunOptions options;
+  options.readonly_tmpfs = {"/run", "/tmp"};
+  options.unset_env = {"XDG_RUNTIME_DIR"};
+  SupervisedRun run(supervise({"--ready=notify", "--debug"}, {"notify", "+wait=USR1", "READY=1"}),
+                    options);
+  if (!run.started()) GTEST_SKIP() << "no private read-only mount: " << run.setup_error();
+  pid_t app = ready_pid(run);
+  ASSERT_NE(app, 0) << run.log();
+  auto address = environ_of(app, "NOTIFY_SOCKET");
+  ASSERT_TRUE(address) << "the app got no NOTIFY_SOCKET";
+  EXPECT_TRUE(std::regex_match(*address, std::regex("@supervisor/[0-9]+/[0-9a-f]{16}")))
+      << *address;
+  ASSERT_TRUE(sd::send_from_test(*address, "READY=1"));
+  barrier(run);
+  EXPECT_EQ(run.count(Stream::kErr, "is ready"), 0) << "a foreign READY=1 was taken\n" << run.log();
+  run.send(SIGUSR1);
+  EXPECT_TRUE(run.expect_err("pid " + std::to_string(app) + " is ready")) << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
 // An app running as another user (-u) reaches the supervisor's socket and is believed.
 TEST_F(NotifyApp, ReadyFromAnAppRunningAsAnotherUserIsAccepted) {
   passwd* pw = getpwnam("nobody");

@@ -336,6 +336,18 @@ TEST(NotifySocket, AbstractAddress) {
   EXPECT_FALSE(NotifySocket::create_abstract(""));
 }
 
+TEST(NotifySocket, UniqueAbstractNamesAreUnguessableAndDistinct) {
+  auto first = NotifySocket::create_abstract_unique();
+  auto second = NotifySocket::create_abstract_unique();
+  ASSERT_TRUE(first && second);
+  const std::string prefix = "@supervisor/" + std::to_string(::getpid()) + "/";
+  ASSERT_EQ(first->address().rfind(prefix, 0), 0u) << first->address();
+  EXPECT_EQ(first->address().size(), prefix.size() + 16) << first->address();
+  EXPECT_NE(first->address(), second->address());
+  ASSERT_TRUE(notify_systemd(second->address(), "READY=1"));
+  EXPECT_EQ(receive_one(*second).bytes, "READY=1");
+}
+
 // --- talking up to systemd -------------------------------------------------------------
 
 TEST(NotifySystemd, PathAddressGetsTheExactBytes) {
