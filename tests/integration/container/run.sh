@@ -260,6 +260,26 @@ readonly_case() {  # readonly_case NAME PODMAN-OPTIONS...
 }
 readonly_case read-only --read-only
 readonly_case read-only-no-tmpfs --read-only --read-only-tmpfs=false
+check read-only-no-tmpfs-abstract-socket \
+  "$(pm logs read-only-no-tmpfs 2>&1 | sed -n 's/^app: NOTIFY_SOCKET=\(@supervisor\/\).*/\1/p')" @supervisor/
+
+# An abstract name is no secret: it is listed in /proc/net/unix of its network namespace, which
+# a pod's containers share. Another container there (another PID namespace) can send to it;
+# the supervisor must refuse that (the sender is no process of the app), and still hear the app.
+receiver n-foreign
+NOTIFY_SOCKET=$W/n-foreign.sock pm run -d --name foreign --read-only --read-only-tmpfs=false --sdnotify=container \
+  --entrypoint '["/bin/supervisor","--ready=notify","--"]' "$IMG" \
+  sh -c 'echo "app: NOTIFY_SOCKET=$NOTIFY_SOCKET"; until [ -e /dev/shm/go ]; do sleep 0.1; done; sdnotify READY=1; exec /bin/app' >/dev/null
+wait_for 10 logs_have foreign 'app: NOTIFY_SOCKET=' || show_logs foreign
+name=$(pm logs foreign 2>&1 | sed -n 's/^app: NOTIFY_SOCKET=//p')
+out=$(pm run --rm --network container:foreign --entrypoint '["/bin/sh","-c"]' "$IMG" \
+  "grep -c '$name' /proc/net/unix; NOTIFY_SOCKET='$name' sdnotify --no-block READY=1 && echo sent" 2>&1 | tr '\n' ' ')
+sleep 0.5   # a negative: nothing may be relayed
+check abstract-socket-refuses-other-container "$out/$(got_ready n-foreign && echo READY=1 || echo nothing)" "1 sent /nothing"
+pm exec foreign touch /dev/shm/go
+wait_for 10 ready_or_exited n-foreign foreign
+check abstract-socket-hears-the-app "$(got_ready n-foreign && echo READY=1)/$(state foreign)" READY=1/running/0 || show_logs foreign
+pm rm -f -t 0 foreign >/dev/null 2>&1
 # the supervisor itself not root (podman --user): no /run/supervisor, no cgroups
 readonly_case read-only-non-root --read-only --user 1000:1000
 
@@ -274,7 +294,8 @@ c = json.load(open(path))
 c['root'] = {'path': rootfs, 'readonly': True}   # as `runc spec` has it, with our rootfs
 c['process']['terminal'] = False
 c['process']['args'] = ['/bin/supervisor', '--ready=notify', '--', '/bin/sh', '-c',
-                        'sdnotify READY=1 && echo app: notified; trap "exit 42" TERM; while :; do sleep 0.2; done']
+                        'echo "app: NOTIFY_SOCKET=$NOTIFY_SOCKET"; sdnotify READY=1 && echo app: notified; '
+                        'trap "exit 42" TERM; while :; do sleep 0.2; done']
 c['process']['env'].append('NOTIFY_SOCKET=/notify/n-runc.sock')
 c['mounts'].append({'destination': '/notify', 'type': 'bind', 'source': w, 'options': ['rbind', 'rw']})
 c['linux']['cgroupsPath'] = '/%s/runc1' % cg
@@ -288,7 +309,8 @@ wait_for 10 eval 'got_ready n-runc || runc_gone'
 ready=$(got_ready n-runc && echo READY=1 || echo no-READY)
 rc_ kill runc1 TERM >/dev/null 2>&1
 wait_for 10 runc_gone; wait "$runc_pid"; rc=$?
-check runc-readonly-notify-socket "$ready/$rc" READY=1/42 || sed 's/^/  runc1: /' "$W/runc1.log"
+check runc-readonly-notify-socket "$ready/$rc/$(sed -n 's/^app: NOTIFY_SOCKET=\(@supervisor\/\).*/\1/p' "$W/runc1.log")" \
+  READY=1/42/@supervisor/ || sed 's/^/  runc1: /' "$W/runc1.log"
 rc_ delete -f runc1 >/dev/null 2>&1
 
 # ---------------------------------------------------- 7. -u/--user, -g/--group inside the container
