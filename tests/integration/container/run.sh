@@ -339,6 +339,11 @@ user_case user-nobody '65534,65534,65534,65534/65534,65534,65534,65534/\[65534\]
 user_case user-numeric-uid-gid '1000,1000,1000,1000/1000,1000,1000,1000/\[(1000)?\]' -u 1000 -g 1000
 user_case user-name-and-group '65534,65534,65534,65534/33,33,33,33/\[(65534|33|33,65534|65534,33)\]' --user=nobody --group=www-data
 
+# a supervisor that is not root cannot switch users: one line, status 125, nothing started
+out=$(pm run --rm --user 1000:1000 --entrypoint '["/bin/supervisor","--user=nobody","--"]' "$IMG" sh -c 'echo app: started' 2>&1); rc=$?
+check user-switch-refused-when-not-root "$rc/$(echo "$out" | grep -c .)/$(echo "$out" | grep -c '^supervisor: ')" 125/1/1 ||
+  printf '  non-root: %s\n' "$out"
+
 # ------------------------------------------------------------------- 8. the examples, for real
 # examples/docker/Dockerfile's image cannot be built here (FROM debian:12 needs a registry; a
 # mmdebstrap base plus compiling the supervisor in the build stage takes minutes): the same
