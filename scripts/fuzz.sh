@@ -10,7 +10,7 @@ set -eu
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [BUILD_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${2:-$root/build-fuzz}
-targets="cli notify proc pidfile listen_fds listen duration signal"
+targets="cli notify proc pidfile listen_fds listen duration signal status"
 
 if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ]; then
   cmake -S "$root" -B "$build" -DSUPERVISOR_FUZZ=ON -DSUPERVISOR_TESTS=OFF \

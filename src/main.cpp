@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/launch.hpp"
+#include "app/probe.hpp"
 #include "app/supervisor.hpp"
 #include "core/config.hpp"
 #include "core/exit_status.hpp"
@@ -37,6 +38,7 @@ int run_main(int argc, char** argv) {
     return ::write(STDOUT_FILENO, text.data(), text.size()) < 0 ? core::kExitFailure : 0;
   }
   log::set_verbosity(cfg.quiet >= 2 ? -1 : cfg.quiet == 1 ? 0 : 1 + cfg.verbose);
+  if (cfg.action == core::Config::Action::kProbe) return app::run_probe(cfg.probe, cfg.status_file);
   os::ignore_sigpipe();
 
   auto program = app::resolve_program(cfg.program, std::getenv("PATH"));

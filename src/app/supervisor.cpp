@@ -64,6 +64,7 @@ Supervisor::~Supervisor() {
     if (auto r = cgroup_->remove(); !r) log::error("removing cgroup: " + r.error().message);
   }
   if (pidfile_written_) os::remove_pidfile_if_ours(settings_.cfg.pidfile, ::getpid());
+  remove_status_file();
 }
 
 Result<void> Supervisor::set_up() {
@@ -100,6 +101,7 @@ Result<void> Supervisor::set_up() {
     if (auto r = os::write_pidfile(settings_.cfg.pidfile, ::getpid()); !r) return r;
     pidfile_written_ = true;
   }
+  if (auto r = set_up_status_file(); !r) return r;
 
   if (auto r = loop_->add(signals_->fd(), kSignalFd); !r) return r;
   if (auto r = loop_->add(timer_->fd(), kTimerFd); !r) return r;
@@ -194,10 +196,12 @@ void Supervisor::apply(core::Step step) {
     for (const auto& a : step.actions) {
       if (auto answer = perform(a)) answers.push_back(std::move(*answer));
     }
-    if (answers.empty()) return;
+    if (answers.empty()) break;
     step = core::step(settings_, std::move(machine_), answers.front(), os::monotonic_ms());
     answers.pop_front();
   }
+  // Once the machine has settled: the states it only passed through are not worth a write.
+  update_status_file();
 }
 
 std::optional<core::Event> Supervisor::perform(const core::Action& action) {

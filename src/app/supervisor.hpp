@@ -6,7 +6,9 @@
 // systemd) are logged as one line and the loop goes on: every such step has a lifecycle deadline
 // behind it (a process that missed its stop signal is killed when the stop timeout passes). A
 // failure of the loop itself (epoll_wait, the signalfd) blinds the supervisor: it kills the app
-// and exits 125.
+// and exits 125. A --status-file that cannot be written at start is a set-up failure (125); one
+// that cannot be rewritten later is logged and removed, so that no probe takes a state that is
+// over for the current one, and the next change writes it again.
 #pragma once
 
 #include <map>
@@ -17,6 +19,7 @@
 
 #include "app/service_manager.hpp"
 #include "core/lifecycle.hpp"
+#include "core/status.hpp"
 #include "os/cgroup.hpp"
 #include "os/event_loop.hpp"
 #include "os/fd_store.hpp"
@@ -98,6 +101,12 @@ class Supervisor {
   std::optional<int> generation_of(int pid) const;
   bool accept_main_pid(int generation, int pid) const;
 
+  // --status-file (status_file.cpp).
+  Result<void> set_up_status_file();
+  Result<void> write_status(core::Status status);
+  void update_status_file();
+  void remove_status_file();
+
   core::Settings settings_;
   os::Credentials creds_;
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
@@ -114,6 +123,8 @@ class Supervisor {
   os::ListenFds listen_;
   os::FdStore fd_store_;
   bool pidfile_written_ = false;
+  core::SupervisorId self_;             // for --status-file
+  std::optional<core::Status> status_;  // what --status-file says, once written
 };
 
 }  // namespace sup::app

@@ -20,7 +20,7 @@ enum class Opt {
   kFork, kPidfile, kMainPidfile, kUser, kGroup, kDelayLimit, kRestartOnError, kRestartOnCrash,
   kSuccess, kQuiet, kVersion, kHelp, kRestart, kHealthyAfter, kMaxRestarts, kNoRestart,
   kStopTimeout, kStopSignal, kKillSignal, kMapSignal, kCgroup, kWatchdog, kReady, kNotifyFd,
-  kStartTimeout, kDebug, kHotRestart, kFdstoreMax, kListen,
+  kStartTimeout, kDebug, kHotRestart, kFdstoreMax, kListen, kStatusFile, kProbe,
 };
 
 struct OptionSpec {
@@ -30,7 +30,7 @@ struct OptionSpec {
   Opt id;
 };
 
-constexpr std::array<OptionSpec, 29> kOptions{{
+constexpr std::array<OptionSpec, 31> kOptions{{
     {'f', "fork", false, Opt::kFork},
     {'p', "pidfile", true, Opt::kPidfile},
     {'P', "main-pidfile", true, Opt::kMainPidfile},
@@ -60,6 +60,8 @@ constexpr std::array<OptionSpec, 29> kOptions{{
     {0, "hot-restart", true, Opt::kHotRestart},
     {0, "fdstore-max", true, Opt::kFdstoreMax},
     {0, "listen", true, Opt::kListen},
+    {0, "status-file", true, Opt::kStatusFile},
+    {0, "probe", true, Opt::kProbe},
 }};
 
 // The name the user typed, for messages: "-l" or "--delay-limit".
@@ -109,7 +111,9 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
     case Opt::kMainPidfile:
     case Opt::kUser:
     case Opt::kGroup:
+    case Opt::kStatusFile:
       if (value.empty()) return bad_value(option, value, "must not be empty");
+      if (id == Opt::kStatusFile) cfg.status_file = value;
       if (id == Opt::kPidfile) cfg.pidfile = value;
       if (id == Opt::kMainPidfile) cfg.main_pidfile = value;
       if (id == Opt::kUser) cfg.user = value;
@@ -210,6 +214,16 @@ Result<void> apply(Config& cfg, Opt id, const std::string& option, std::string_v
       if (value == "exec") cfg.ready = ReadyMode::kExec;
       else if (value == "notify") cfg.ready = ReadyMode::kNotify;
       else return bad_value(option, value, "expected exec or notify");
+      return {};
+    case Opt::kProbe:
+      if (value == "ready") {
+        cfg.probe = ProbeKind::kReady;
+      } else if (value == "alive") {
+        cfg.probe = ProbeKind::kAlive;
+      } else {
+        return bad_value(option, value, "expected ready or alive");
+      }
+      cfg.action = Config::Action::kProbe;
       return {};
     case Opt::kHotRestart: {
       auto sig = signal_value(option, value);
@@ -319,6 +333,12 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
     }
   }
 
+  if (cfg.action == Config::Action::kProbe) {
+    // A probe reads the file a running supervisor keeps; it starts nothing.
+    if (cfg.status_file.empty()) return logic_error("--probe: requires --status-file=PATH");
+    if (i < args.size()) return logic_error("--probe: starts nothing, so takes no PROGRAM");
+    return cfg;
+  }
   if (cfg.action != Config::Action::kRun) return cfg;
   if (i >= args.size()) {
     return logic_error("PROGRAM: missing (usage: supervisor [options] -- PROGRAM [ARGS...])");
@@ -372,6 +392,11 @@ options:
                              LISTEN_FDNAMES entry [listen]
   --hot-restart=SIGNAL       on SIGNAL, replace the app without downtime
   --fdstore-max=N            how many fds the app may keep in the supervisor [64]
+  --status-file=PATH         keep the supervisor's state in PATH (JSON), rewritten
+                             at every transition, removed on exit
+  --probe=ready|alive        with --status-file: exit 0 if that supervisor is
+                             alive and its app ready (alive: not given up),
+                             else 1 with the reason; starts nothing
   --debug                    more messages
 
 exit status:

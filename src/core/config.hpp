@@ -18,6 +18,7 @@ namespace sup::core {
 
 enum class CgroupMode { kAuto, kV2, kV1, kNone };
 enum class ReadyMode { kExec, kNotify };
+enum class ProbeKind { kReady, kAlive };  // --probe (SPEC 11)
 
 struct RestartPolicy {
   bool on_crash = false;    // killed by a signal
@@ -34,7 +35,7 @@ struct RestartPolicy {
 };
 
 struct Config {
-  enum class Action { kRun, kHelp, kVersion };
+  enum class Action { kRun, kHelp, kVersion, kProbe };
   Action action = Action::kRun;
 
   bool fork = false;
@@ -59,8 +60,10 @@ struct Config {
   int hot_restart_signal = 0;  // --hot-restart: 0 for none
   int fdstore_max = 64;
   std::vector<ListenSpec> listen;  // --listen, in the order given
+  std::string status_file;         // --status-file: "" for none
+  ProbeKind probe = ProbeKind::kReady;  // with Action::kProbe
 
-  std::string program;            // as given; resolved against PATH later
+  std::string program;            // as given; resolved against PATH later (none for a probe)
   std::vector<std::string> args;  // argv[0] of the app first
 };
 

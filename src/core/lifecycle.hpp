@@ -139,7 +139,8 @@ struct Memory {
   RestartHistory history;
   int restarts = 0;     // restarts so far, for "restart N"
   int generations = 0;  // incarnations spawned
-  ExitStatus last_status;
+  std::optional<ExitStatus> last_status;  // how the last run ended; nullopt before any did
+  bool gave_up = false;                   // --max-restarts ran out: the app ends for good
   int oom_kills_seen = 0;
   bool ready_sent = false;  // READY=1 went up to systemd
   bool reloading = false;   // RELOADING=1 went up: the next READY=1 goes up too

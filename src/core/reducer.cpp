@@ -123,7 +123,7 @@ void Reducer::on(const event::MainExited& e) {
 
 // SPEC 5: a main process that failed has no heirs but those a hint names.
 bool Reducer::main_failed() const {
-  const ExitStatus& s = m_.memory.last_status;
+  const ExitStatus s = m_.memory.last_status.value_or(ExitStatus{});
   return s.is_signal() || !cfg_.restart.success_codes.contains(s.value);
 }
 
@@ -203,7 +203,7 @@ void Reducer::on(const event::AppEmpty&) {
     end_run(awaiting->failed_start, awaiting->gen.healthy_from);
   } else if (auto* cleaning = get<state::Cleaning>()) {
     if (!cleaning->restart) {
-      done(to_shell_code(m_.memory.last_status));
+      done(last_code());
     } else if (cleaning->restart->delay_ms == 0) {
       restart();
     } else {
@@ -445,7 +445,7 @@ void Reducer::request_stop(int forward) {
     cleaning->restart.reset();
   } else if (is<state::Backoff>()) {
     // The app is not running: end the wait and the supervisor at once.
-    done(to_shell_code(m_.memory.last_status));
+    done(last_code());
   }
 }
 
@@ -459,7 +459,7 @@ void Reducer::kill_or_give_up(Millis& kill_at, bool& killed) {
     return;
   }
   log(LogLevel::kError, "processes of the app survived " + signal_name(cfg_.kill_signal));
-  done(to_shell_code(m_.memory.last_status));
+  done(last_code());
 }
 
 void Reducer::elect_again() {
@@ -476,7 +476,8 @@ void Reducer::stop_waiting() {
 
 // The app ended with no successor and no stop request: ask the restart policy.
 void Reducer::end_run(bool failed_start, Millis healthy_from) {
-  RunOutcome run{m_.memory.last_status, healthy_from, now_, false, failed_start};
+  RunOutcome run{m_.memory.last_status.value_or(ExitStatus{}), healthy_from, now_, false,
+                 failed_start};
   auto d = decide_restart(cfg_.restart, m_.memory.history, run, m_.memory.restarts, now_);
   m_.memory.history = std::move(d.history);
   switch (d.kind) {
@@ -490,6 +491,7 @@ void Reducer::end_run(bool failed_start, Millis healthy_from) {
       return;
     }
     case RestartDecision::Kind::kGiveUp:
+      m_.memory.gave_up = true;
       log(LogLevel::kError, "giving up: " + d.reason);
       break;
     case RestartDecision::Kind::kFinish:
@@ -508,6 +510,10 @@ void Reducer::restart() {
   // Counted for --max-restarts when it happens, not when it was decided.
   record_restart(cfg_.restart, m_.memory.history, now_);
   spawn();
+}
+
+int Reducer::last_code() const {
+  return to_shell_code(m_.memory.last_status.value_or(ExitStatus{}));
 }
 
 void Reducer::done(int code) {

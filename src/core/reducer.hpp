@@ -76,6 +76,7 @@ class Reducer {
   void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, bool killed);
   void restart();
   void done(int code);
+  int last_code() const;  // the app's last status the shell's way, 0 before any run ended
   void log_exit(int pid, const event::MainExited& e);
 
   // hot_restart.cpp

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/proc_parse.hpp"
+#include "os/file.hpp"
 #include "os/proc.hpp"
 #include "util/strings.hpp"
 #include "util/unique_fd.hpp"
@@ -15,22 +16,7 @@
 namespace sup::os {
 
 Result<void> write_pidfile(const std::string& path, pid_t pid) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd) return errno_error("pidfile " + path);
-  const std::string text = std::to_string(pid) + "\n";
-  if (::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
-    auto err = errno_error("pidfile " + path);
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  fd.reset();
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto err = errno_error("pidfile " + path);
-    ::unlink(tmp.c_str());
-    return err;
-  }
-  return {};
+  return replace_file(path, std::to_string(pid) + "\n", 0644, "pidfile " + path);
 }
 
 void remove_pidfile_if_ours(const std::string& path, pid_t pid) {

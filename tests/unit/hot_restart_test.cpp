@@ -130,7 +130,7 @@ TEST(HotRestart, NewOneExitingBeforeReadyIsRolledBack) {
   ASSERT_EQ(sim.all<action::StopLeftovers>().size(), 1u);
   EXPECT_EQ(sim.all<action::StopLeftovers>()[0].generation, 2);
   EXPECT_EQ(sim.told(), std::vector<std::string>{"READY=1\nSTATUS=running pid 100"});
-  EXPECT_EQ(sim.machine().memory.last_status, ExitStatus{}) << "the old one's status stands";
+  EXPECT_EQ(sim.machine().memory.last_status, std::nullopt) << "the old one's status stands";
   sim.signal(SIGUSR1);
   EXPECT_EQ(sim.signals_by_generation(), (Signals{{1, SIGUSR1}}));
 }

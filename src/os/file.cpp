@@ -1,0 +1,56 @@
+#include "os/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/unique_fd.hpp"
+
+namespace sup::os {
+
+Result<void> replace_file(const std::string& path, std::string_view text, mode_t mode,
+                          const std::string& what) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) return errno_error(what);
+  const ssize_t n = ::write(fd.get(), text.data(), text.size());
+  if (n != static_cast<ssize_t>(text.size())) {
+    // A short write to a regular file means the disk is full; write(2) sets no errno then.
+    auto error = errno_error(what, n < 0 ? errno : ENOSPC);
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto error = errno_error(what);
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  return {};
+}
+
+Result<std::string> read_regular_file(const std::string& path, std::size_t max) {
+  const std::string what = "cannot read " + path;
+  // O_NONBLOCK: opening a FIFO with no writer would block.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd) return errno_error(what);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error(what);
+  if (!S_ISREG(st.st_mode)) return logic_error(what + ": not a regular file");
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_error(what);
+    if (n == 0) return text;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > max) {
+      return logic_error(what + ": larger than " + std::to_string(max) + " bytes");
+    }
+  }
+}
+
+}  // namespace sup::os

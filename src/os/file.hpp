@@ -1,0 +1,25 @@
+// Whole small files: replaced atomically for readers in other processes (the pid file, the
+// status file), and read with a bound (a health probe must never hang or balloon).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "util/result.hpp"
+
+namespace sup::os {
+
+// Writes text to path through a temp file in the same directory and rename(2), so readers see
+// the old text or the new, never a mix, and a symlink at path is replaced, never followed.
+// Errors read "WHAT: why".
+Result<void> replace_file(const std::string& path, std::string_view text, mode_t mode,
+                          const std::string& what);
+
+// The text of the regular file at path, which must be at most max bytes. A FIFO or a device is
+// refused without blocking. Errors read "cannot read PATH: why".
+Result<std::string> read_regular_file(const std::string& path, std::size_t max);
+
+}  // namespace sup::os
