@@ -84,6 +84,12 @@ state() { pm inspect -f '{{.State.Status}}/{{.State.ExitCode}}' "$1" 2>/dev/null
 exited() { case $(state "$1") in exited/*|stopped/*|"") return 0;; *) return 1;; esac; }
 app_pid() { pm exec "$1" cat /proc/1/task/1/children 2>/dev/null | awk '{print $1}'; }  # PID 1's child
 show_logs() { pm logs "$1" 2>&1 | tail -n 15 | sed "s/^/  $1: /"; }
+probe() {  # probe CONTAINER ready|alive [STATUS-FILE]: the probe's exit status
+  pm exec "$1" /bin/supervisor --probe="$2" --status-file="${3:-/run/sup.json}" >/dev/null 2>&1; echo $?
+}
+health() {  # health CONTAINER: "EXIT-STATUS/STATUS" of `podman healthcheck run`
+  pm healthcheck run "$1" >/dev/null 2>&1; echo "$?/$(pm inspect -f '{{.State.Healthcheck.Status}}' "$1")"
+}
 # receiver NAME: a python sd_notify receiver at $W/NAME.sock logging to $W/NAME.log
 receiver() {
   : > "$W/$1.log"
@@ -213,10 +219,13 @@ exec 3>&-
 wait "$tty_pid"
 check tty-ctrl-c-reaches-app-once "$got/$(state tty1)" "1 INT/1 stop/exited/0" || sed 's/^/  tty1: /' "$W/tty.log"
 
-# a crash loop restarted inside the container (-c, backoff 0, 1, 2 s), then podman stop during
-# the backoff wait: the stop ends the wait at once, with the app's last status
-pm run -d --name crashloop --entrypoint '["/bin/supervisor","-c","--"]' "$IMG" sh -c 'sleep 0.2; kill -SEGV $$' >/dev/null
-wait_for 10 logs_have crashloop 'restarting in 1 s' || show_logs crashloop
+# a crash loop restarted inside the container (-c, backoff 0, 1, 2 s): in the backoff wait the
+# app is not ready, but the supervisor is alive (--probe, SPEC 11); podman stop then ends the
+# wait at once, with the app's last status
+pm run -d --name crashloop --entrypoint '["/bin/supervisor","-c","--status-file=/run/sup.json","--"]' "$IMG" \
+  sh -c 'sleep 0.2; kill -SEGV $$' >/dev/null
+wait_for 10 logs_have crashloop 'restarting in 2 s' || show_logs crashloop
+check probe-during-restart-backoff "ready $(probe crashloop ready)/alive $(probe crashloop alive)" "ready 1/alive 0"
 t0=$(now_ms); pm stop -t 5 crashloop >/dev/null 2>&1; ms=$(( $(now_ms) - t0 ))
 check podman-stop-during-restart-backoff "$(state crashloop)/$([ $ms -lt 2000 ] && echo fast || echo "${ms}ms")" exited/139/fast ||
   show_logs crashloop
@@ -344,7 +353,26 @@ out=$(pm run --rm --user 1000:1000 --entrypoint '["/bin/supervisor","--user=nobo
 check user-switch-refused-when-not-root "$rc/$(echo "$out" | grep -c .)/$(echo "$out" | grep -c '^supervisor: ')" 125/1/1 ||
   printf '  non-root: %s\n' "$out"
 
-# ------------------------------------------------------------------- 8. the examples, for real
+# ------------------------------------------------ 8. the status file and the probes (SPEC 11)
+# `supervisor --probe` run by `podman exec` (as a Kubernetes exec probe is) and as podman's
+# healthcheck. --health-interval=disable: podman 4.3 runs healthchecks from systemd timers,
+# and there is no systemd here; `podman healthcheck run` runs one at once.
+pm run -d --name probes --health-cmd '/bin/supervisor --probe=ready --status-file=/run/sup.json' \
+  --health-interval=disable --health-retries=1 \
+  --entrypoint '["/bin/supervisor","--status-file=/run/sup.json","--ready=notify","--"]' "$IMG" \
+  sh -c 'echo app: waiting; until [ -e /tmp/go ]; do sleep 0.1; done; sdnotify READY=1 && echo app: notified; exec /bin/app' >/dev/null
+wait_for 10 logs_have probes 'app: waiting' || show_logs probes
+check probe-before-app-ready "ready $(probe probes ready)/alive $(probe probes alive)/health $(health probes)" \
+  "ready 1/alive 0/health 1/unhealthy"
+pm exec probes touch /tmp/go
+ready_now() { [ "$(probe probes ready)" = 0 ]; }
+wait_for 10 ready_now
+check probe-after-app-ready "ready $(probe probes ready)/alive $(probe probes alive)/health $(health probes)" \
+  "ready 0/alive 0/health 0/healthy"
+check probe-missing-file-is-1 "$(probe probes ready /run/no-such.json)" 1
+pm stop -t 5 probes >/dev/null 2>&1
+
+# ------------------------------------------------------------------- 9. the examples, for real
 # examples/docker/Dockerfile's image cannot be built here (FROM debian:12 needs a registry; a
 # mmdebstrap base plus compiling the supervisor in the build stage takes minutes): the same
 # ENTRYPOINT and CMD, read from the Dockerfile, run on an imported image with the host's nginx
@@ -361,6 +389,8 @@ ln -sf /dev/stdout "$X/var/log/nginx/access.log"; ln -sf /dev/stderr "$X/var/log
 echo 'served under supervisor' > "$X/usr/share/nginx/html/index.html"
 df=$repo/examples/docker/Dockerfile
 entrypoint=$(grep '^ENTRYPOINT \[' "$df"); cmd=$(grep '^CMD \[' "$df")
+# `podman import` takes no HEALTHCHECK: its command (the JSON form) goes to --health-cmd
+healthcheck=$(sed -n '/^HEALTHCHECK/,/CMD/p' "$df" | sed -n 's/.*CMD \(\[.*\]\)$/\1/p')
 tar -C "$X" -cf "$W/nginx.tar" . &&
   pm import -q --change "$entrypoint" --change "$cmd" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -375,9 +405,11 @@ crash_restart() {
   wait_for 10 new_master "$1" && echo restarted-and-serves || echo "not restarted: master $(nginx_master "$1")"
 }
 
-pm run -d --name ex localhost/supervisor-nginx:latest >/dev/null
+pm run -d --name ex --health-cmd "$healthcheck" --health-interval=disable --health-retries=1 \
+  localhost/supervisor-nginx:latest >/dev/null
 wait_for 10 serves ex && got=serves || got="no answer"
 check dockerfile-nginx-serves "$got/$(pm exec ex cat /proc/1/comm 2>/dev/null)" serves/supervisor
+check dockerfile-healthcheck "$(health ex)" 0/healthy
 check dockerfile-nginx-crash-restarted-in-place "$(crash_restart ex)/$(state ex)" restarted-and-serves/running/0
 t0=$(now_ms); pm stop ex >/dev/null 2>&1; ms=$(( $(now_ms) - t0 ))
 check dockerfile-podman-stop-graceful-quit \
@@ -391,13 +423,25 @@ check dockerfile-podman-stop-graceful-quit \
 awk '/^ *ports:$/ {skip = 1; ind = index($0, "p"); next}
      skip && match($0, /[^ ]/) > ind {next}
      {skip = 0; sub(/port: http$/, "port: 80"); print}' "$repo/examples/kubernetes/pod.yaml" > "$W/pod.yaml"
+pod_field() {  # pod_field command|args|livenessProbe: that JSON-style list of pod.yaml, words joined
+  python3 - "$W/pod.yaml" "$1" <<'EOF'
+import json, re, sys
+text, field = open(sys.argv[1]).read(), sys.argv[2]
+if field.endswith('Probe'):
+    text = text[text.index(field + ':'):]
+    field = 'command'
+print(' '.join(json.loads(re.search(r'\b%s: (\[.*\])' % field, text).group(1))))
+EOF
+}
 if pm kube play --network none "$W/pod.yaml" > "$W/kube.log" 2>&1; then
   C=nginx-supervised-nginx
   wait_for 10 serves "$C" && got=serves || got="no answer"
   check pod-nginx-serves "$got" serves
-  check pod-command-overrides-entrypoint "$(pm exec "$C" cat /proc/1/cmdline | tr '\0' ' ')" \
-    "/usr/local/bin/supervisor -c --stop-signal=QUIT --stop-timeout=25 -- nginx -g daemon off; "
+  check pod-command-overrides-entrypoint "$(pm exec "$C" cat /proc/1/cmdline | tr '\0' ' ')" "$(pod_field command) $(pod_field args) "
   check pod-memory-limit "$(pm inspect -f '{{.HostConfig.Memory}}' "$C")" 134217728
+  # podman 4.3 makes the livenessProbe a healthcheck and ignores startupProbe and readinessProbe
+  check pod-liveness-probe-as-healthcheck "$(pm inspect -f '{{join .Config.Healthcheck.Test " "}}' "$C")/$(health "$C")" \
+    "CMD-SHELL $(pod_field livenessProbe) || exit 1/0/healthy"
   check pod-nginx-crash-restarted-in-place "$(crash_restart "$C")/$(state "$C")/restarts $(pm inspect -f '{{.RestartCount}}' "$C")" \
     "restarted-and-serves/running/0/restarts 0"
   # podman 4.3 ignores terminationGracePeriodSeconds: its stop timeout stays 10 s (examples/README.md)
