@@ -418,7 +418,7 @@ check dockerfile-podman-stop-graceful-quit \
 
 # examples/kubernetes/pod.yaml with `podman kube play`. podman 4.3 publishes every containerPort on
 # the host (0.0.0.0:80) and needs a bridge (CNI, iptables) or slirp4netns for it: the pod runs
-# with --network none, so the `ports:` entries go and the probes' named port becomes 80.
+# with --network none, so the `ports:` entries go (and an httpGet probe's named port becomes 80).
 # The image is the one above, tagged supervisor-nginx:latest as the pod asks.
 awk '/^ *ports:$/ {skip = 1; ind = index($0, "p"); next}
      skip && match($0, /[^ ]/) > ind {next}
