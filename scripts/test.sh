@@ -3,7 +3,8 @@
 # whose outcome depends on the cgroup backend once per backend: v2, v1, none; the others once;
 # the list is in tests/CMakeLists.txt), then the integration suites under the real systemd and
 # podman + runc (tests/integration), then the unit, OS and end-to-end suites again under
-# AddressSanitizer and UndefinedBehaviorSanitizer. Exits non-zero on the first failing stage.
+# AddressSanitizer and UndefinedBehaviorSanitizer, then every libFuzzer target briefly (a
+# regression in a parser shows up as a finding). Exits non-zero on the first failing stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,3 +33,7 @@ echo "== integration: $((SECONDS - start)) s"
 echo "== build and test with ASan and UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan -DSUPERVISOR_SANITIZE=ON
+echo "== every fuzz target for 10 s (docs/fuzzing.md; longer runs: scripts/fuzz.sh SECONDS)"
+start=$SECONDS
+scripts/fuzz.sh 10 build-fuzz
+echo "== fuzzing: $((SECONDS - start)) s"

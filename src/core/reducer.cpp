@@ -403,6 +403,7 @@ void Reducer::become_ready() {
 void Reducer::stop(state::StopReason reason, int sig, const std::string& why) {
   Generation gen = std::move(*serving());
   log(LogLevel::kInfo, pid_text(gen.main) + " " + why + ": sending " + signal_name(sig));
+  tell_status("stopping " + pid_text(gen.main) + ": " + why);
   emit(action::SignalMain{gen.number, sig});
   emit(action::SignalMain{gen.number, kSigCont});
   m_.state = state::Stopping{std::move(gen), reason, now_ + cfg_.stop_timeout_ms, false};
@@ -412,6 +413,9 @@ void Reducer::stop(state::StopReason reason, int sig, const std::string& why) {
 void Reducer::hang() {
   Generation gen = std::move(get<state::Running>()->gen);
   log(LogLevel::kInfo, pid_text(gen.main) + " missed its watchdog deadline: sending SIGABRT");
+  // Up to systemd too (a transition, SPEC 7): its StatusText would otherwise still say
+  // "running" while the hung app is being stopped.
+  tell_status("hung: " + pid_text(gen.main) + " missed its watchdog deadline");
   emit(action::SignalMain{gen.number, kSigAbrt});
   m_.state = state::Stopping{std::move(gen), state::StopReason::kHung,
                              now_ + cfg_.stop_timeout_ms, false};

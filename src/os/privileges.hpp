@@ -1,5 +1,5 @@
-// Privilege drop for the app (-u, -g). Names are resolved in the parent (NSS is not
-// async-signal-safe after fork); the child applies the result with async-signal-safe calls.
+// Privilege drop for the app (-u, -g). Names are resolved in the parent, in a UserDb (NSS is
+// not async-signal-safe after fork); the child applies the result with async-signal-safe calls.
 #pragma once
 
 #include <sys/types.h>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "os/user_db.hpp"
 #include "util/result.hpp"
 
 namespace sup::os {
@@ -19,9 +20,10 @@ struct Credentials {
   std::vector<gid_t> groups;  // supplementary groups; applied whenever set_gid or set_uid
 };
 
-// Resolves "-u NAME|UID" and "-g NAME|GID". With a user, the primary group and supplementary
-// groups come from the user database unless -g overrides the primary group.
-Result<Credentials> resolve_credentials(const std::string& user, const std::string& group);
+// Resolves "-u NAME|UID" and "-g NAME|GID" in db. With a user, the primary group and
+// supplementary groups come from the user database unless -g overrides the primary group.
+Result<Credentials> resolve_credentials(const std::string& user, const std::string& group,
+                                        const UserDb& db);
 
 // In the child, between fork and exec: setgroups, setgid, setuid, then checks that root cannot
 // be regained. Returns 0 or an errno; *step names the call that failed. Async-signal-safe.

@@ -5,7 +5,9 @@
 // STATUS=running pid N once the app has started (--ready=exec) or said READY=1
 // (--ready=notify); STATUS=restarting in D s (restart K) when a restart is decided;
 // STATUS=running pid N after each (re)start and main pid switch; STOPPING=1 with
-// STATUS=stopping on a stop request.
+// STATUS=stopping on a stop request. (STATUS=hung: ... at a missed --watchdog deadline and
+// STATUS=stopping pid N: not ready after ... at the start timeout are checked by the lifecycle
+// unit tests and, under the real systemd, by tests/integration/systemd.)
 //
 // Downward: the app gets a NOTIFY_SOCKET of the supervisor's own; READY=1, MAINPID= and the
 // other assignments are taken only from processes of the app; malformed, oversized, empty and

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -35,11 +36,11 @@ class Privileges : public E2ETest {
     std::string setuid0;
   };
 
-  std::optional<Ids> run_id(std::vector<std::string> options) {
+  std::optional<Ids> run_id(std::vector<std::string> options, RunOptions run_options = {}) {
     options.push_back("--");
     options.push_back(app_);
     options.push_back("id");
-    SupervisedRun run(options);
+    SupervisedRun run(options, std::move(run_options));
     auto line = run.expect_out(
         R"(^uid=(\d+) gid=(\d+) groups=([\d,]*) euid=(\d+) egid=(\d+) setuid0=(\w+)$)");
     EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -114,6 +115,65 @@ TEST_F(Privileges, GroupAloneChangesOnlyTheGroup) {
   EXPECT_EQ(ids->uid, 0);
   EXPECT_EQ(ids->gid, gid_);
   EXPECT_EQ(ids->egid, gid_);
+}
+
+// The user database the supervisor reads (the files in the static build, NSS in the dynamic one),
+// swapped for the test's own: /etc/passwd and /etc/group bind-mounted over in a mount namespace
+// of the supervisor's, so that names, ids and member lists are known to the test, with the
+// lines a real file may hold (comments, blank lines, a malformed entry, a duplicate name, no
+// trailing newline).
+TEST_F(Privileges, NamesComeFromTheUserDatabaseFiles) {
+  write_file(tmp_ / "passwd",
+             "# test users\n"
+             "root:x:0:0:root:/root:/bin/sh\n"
+             "\n"
+             "broken:x:oops:1::/:/bin/sh\n"
+             "suptest:x:4242:4343:a test user:/home/suptest:/bin/sh\n"
+             "suptest:x:4999:4999:a duplicate, ignored:/:/bin/sh\n"
+             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin");
+  write_file(tmp_ / "group",
+             "root:x:0:\n"
+             "suptest:x:4343:\n"
+             "supextra:x:4444:someone,suptest\n"
+             "# a comment, naming no member (glibc would count it: core/user_db.hpp)\n"
+             "supother:x:4445:nobody\n"
+             "supgroup:x:4447:");
+  RunOptions options;
+  options.wrapper = {"/usr/bin/unshare",
+                     "--mount",
+                     "--propagation",
+                     "private",
+                     "/bin/sh",
+                     "-c",
+                     "mount --bind \"$1\" /etc/passwd && mount --bind \"$2\" /etc/group && "
+                     "shift 2 && exec \"$@\"",
+                     "sh",
+                     tmp_ / "passwd",
+                     tmp_ / "group"};
+  auto ids = run_id({"-u", "suptest"}, options);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->uid, 4242);
+  EXPECT_EQ(ids->gid, 4343);
+  auto groups = ids->groups;
+  std::sort(groups.begin(), groups.end());
+  EXPECT_EQ(groups, (std::vector<long>{4343, 4444}));
+  EXPECT_EQ(ids->setuid0, "failed");
+
+  ids = run_id({"-u", "suptest", "-g", "supgroup"}, options);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->uid, 4242);
+  EXPECT_EQ(ids->gid, 4447);
+
+  // A number without an entry is still a user: its number as its group, no others.
+  ids = run_id({"-u", "4711"}, options);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->uid, 4711);
+  EXPECT_EQ(ids->gid, 4711);
+  expect_only_group(*ids, 4711);
+
+  SupervisedRun unknown({"-u", "broken", "--", app_, "id"}, options);
+  EXPECT_EQ(unknown.wait_exit(), 125);
+  EXPECT_TRUE(unknown.expect_err("^supervisor: user 'broken': no such user$"));
 }
 
 }  // namespace

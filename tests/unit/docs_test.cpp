@@ -57,7 +57,7 @@ TEST(Docs, EveryOptionOfHelpIsInTheReadme) {
 }
 
 TEST(Docs, EveryOptionOfHelpIsInTheManPage) {
-  std::string man = read(std::string(SOURCE_DIR) + "/man/supervisor.1");
+  std::string man = read(std::string(SOURCE_DIR) + "/man/supervisor.8");
   ASSERT_FALSE(man.empty());
   // troff: "\-" is a dash, "\fB" "\fI" "\fR" switch fonts.
   std::string plain;
@@ -73,7 +73,7 @@ TEST(Docs, EveryOptionOfHelpIsInTheManPage) {
   }
   man = plain;
   for (const auto& name : long_options_in_help()) {
-    EXPECT_TRUE(mentions(man, name)) << name << " is not in man/supervisor.1";
+    EXPECT_TRUE(mentions(man, name)) << name << " is not in man/supervisor.8";
   }
 }
 

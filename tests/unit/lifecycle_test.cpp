@@ -514,6 +514,7 @@ TEST(Lifecycle, StartTimeoutStopsAnAppThatIsNeverReady) {
   sim.tick(kT0 + 2'500);
   EXPECT_TRUE(sim.logged("pid 100 not ready after 2.5 s: sending SIGTERM"));
   EXPECT_EQ(sim.signals_to_main(), (std::vector<int>{SIGTERM, SIGCONT}));
+  EXPECT_EQ(sim.told(), std::vector<std::string>{"STATUS=stopping pid 100: not ready after 2.5 s"});
   EXPECT_EQ(deadline(sim.machine()), kT0 + 3'500);
   // It then exits 0, but a start that never became ready failed: restarted, with backoff.
   sim.exits(ExitStatus::exited(0), kT0 + 2'600);
@@ -568,6 +569,8 @@ TEST(Lifecycle, WatchdogPingsMoveTheDeadlineAndAMissIsAHang) {
   sim.tick(kT0 + 1'800);
   EXPECT_TRUE(sim.logged("pid 100 missed its watchdog deadline: sending SIGABRT"));
   EXPECT_EQ(sim.signals_to_main(), std::vector<int>{SIGABRT});
+  EXPECT_EQ(sim.told(), std::vector<std::string>{"STATUS=hung: pid 100 missed its watchdog deadline"})
+      << "systemd's StatusText must not say running while the hung app is stopped";
   sim.notified("WATCHDOG=1", 100);
   EXPECT_EQ(deadline(sim.machine()), kT0 + 3'800) << "a late ping does not save a hung app";
   sim.tick(kT0 + 3'800);
