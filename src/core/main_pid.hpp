@@ -68,9 +68,9 @@ bool suitable_main_pid(const ElectionInput& in, int pid);
 // Rules in order: the pidfile hint, the most recent predecessor still alive (a rolled-back
 // upgrade), then, unless the main failed, the app's direct children of the supervisor that
 // have exec'd the same executable (and, with in.adopts_strangers, whose session ties them to
-// the app): one is elected; several are ambiguous (never guessed between). With none, children that may still exec it (forked, not exec'd) make the election
-// kPending when in.await_exec is set; once in.exec_wait_over, a sole one is elected as a
-// daemon; otherwise they are passed over.
+// the app): one is elected; several are ambiguous (never guessed between). With none, children that
+// may still exec it (forked, not exec'd) make the election kPending when in.await_exec is set; once
+// in.exec_wait_over, a sole one is elected as a daemon; otherwise they are passed over.
 Election elect_main_pid(const ElectionInput& in);
 
 }  // namespace sup::core

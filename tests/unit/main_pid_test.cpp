@@ -313,9 +313,8 @@ TEST(ElectStrangers, AnOrphanFromOutsideIsNoHeir) {
 }
 
 TEST(ElectStrangers, AnUpgradeInTheSupervisorsSessionIsFollowed) {
-  auto in = as_pid1({in_session(proc(7, kSelf, 20), kSelfSession),
-                     in_session(proc(13, kSelf, 30), 12)},
-                    6);
+  auto in = as_pid1(
+      {in_session(proc(7, kSelf, 20), kSelfSession), in_session(proc(13, kSelf, 30), 12)}, 6);
   const Election e = elect_main_pid(in);
   EXPECT_EQ(e.kind, Kind::kElected);
   EXPECT_EQ(e.pid, 7);
@@ -336,9 +335,8 @@ TEST(ElectStrangers, AnUpgradeInAMainsSessionIsFollowed) {
 }
 
 TEST(ElectStrangers, AStrangerDoesNotMakeTheHeirAmbiguous) {
-  auto in = as_pid1({in_session(proc(7, kSelf, 20), kSelfSession),
-                     in_session(proc(13, kSelf, 10), 12)},
-                    6);
+  auto in = as_pid1(
+      {in_session(proc(7, kSelf, 20), kSelfSession), in_session(proc(13, kSelf, 10), 12)}, 6);
   EXPECT_EQ(elect_main_pid(in).pid, 7);
 }
 

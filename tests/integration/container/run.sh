@@ -178,10 +178,10 @@ wait_for 5 no_sleep_1
 check exec-orphans-reaped "$(pm exec sig ps -o ppid,stat | awk '$1 == 1 && $2 ~ /^Z/' | wc -l)" 0
 # ... and an orphan of `podman exec` is no process of the app: when the app's main process exits
 # 0, it must not be taken for its successor (same executable: everything here is busybox), and
-# the container must end with the app. FAILS with HEAD: without a cgroup it can write (podman's
-# default), the supervisor as PID 1 counts every process reparented to it as the app's (SPEC 5,
-# "a descendant of the supervisor"), follows `sleep 20` as "main pid 6 -> 13 (successor)" and
-# the container lives 20 s. With --privileged (a cgroup) it exits at once.
+# the container must end with the app. Without a cgroup it can write (podman's default), the
+# supervisor as PID 1 adopts every orphan of the container: before the session rule of
+# core::ElectionInput::adopts_strangers it followed `sleep 20` as "main pid 6 -> 13
+# (successor)" and the container lived 20 s.
 pm run -d --name succ "$IMG" sh -c 'echo app: started; sleep 1; exit 0' >/dev/null
 wait_for 10 logs_have succ 'app: started' || show_logs succ
 pm exec succ sh -c 'sleep 20 & exit 0'
