@@ -10,7 +10,7 @@ set -eu
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [BUILD_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${2:-$root/build-fuzz}
-targets="cli notify proc pidfile listen_fds listen duration signal status user_db"
+targets="cli notify notify_control proc pidfile listen_fds listen duration signal status user_db"
 
 if [ ! -f "$build/build.ninja" ] && [ ! -f "$build/Makefile" ]; then
   cmake -S "$root" -B "$build" -DSUPERVISOR_FUZZ=ON -DSUPERVISOR_TESTS=OFF \

@@ -1,9 +1,12 @@
 #include "core/notify_message.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "util/strings.hpp"
@@ -219,6 +222,37 @@ bool is_service_manager_var(std::string_view entry) {
     if (starts_with(entry, prefix)) return true;
   }
   return false;
+}
+
+NotifyControl parse_notify_control(const void* control, std::size_t length) {
+  // The layout of cmsg(3), without its macros: they trust cmsg_len.
+  const auto* base = static_cast<const unsigned char*>(control);
+  constexpr std::size_t kHeader = CMSG_LEN(0);  // the header, aligned: where data starts
+  NotifyControl out;
+  std::size_t offset = 0;
+  while (length - offset >= sizeof(cmsghdr)) {
+    cmsghdr header{};
+    std::memcpy(&header, base + offset, sizeof header);
+    if (header.cmsg_len < kHeader || header.cmsg_len > length - offset) break;
+    const unsigned char* data = base + offset + kHeader;
+    const std::size_t payload = header.cmsg_len - kHeader;
+    if (header.cmsg_level == SOL_SOCKET && header.cmsg_type == SCM_RIGHTS) {
+      for (std::size_t i = 0; i + sizeof(int) <= payload; i += sizeof(int)) {
+        int fd;
+        std::memcpy(&fd, data + i, sizeof fd);
+        out.fds.push_back(fd);
+      }
+    } else if (header.cmsg_level == SOL_SOCKET && header.cmsg_type == SCM_CREDENTIALS &&
+               payload >= sizeof(ucred)) {
+      ucred cred{};
+      std::memcpy(&cred, data, sizeof cred);
+      out.pid = cred.pid;
+    }
+    const std::size_t step = CMSG_ALIGN(header.cmsg_len);
+    if (step > length - offset) break;
+    offset += step;
+  }
+  return out;
 }
 
 }  // namespace sup::core

@@ -65,6 +65,16 @@ Result<NotifyMessage> parse_notify(std::string_view datagram);
 // assignment such as "MAINPID=" into the supervisor's own message. Empty for an empty message.
 std::string format_notify(const NotifyMessage& message);
 
+// A datagram's ancillary data (the control buffer recvmsg filled, msg_controllen bytes),
+// decoded: the sender's pid (SCM_CREDENTIALS) and the fds it passed (SCM_RIGHTS), in order.
+// The kernel builds it, but the walk trusts no length in it: a header shorter than a header or
+// longer than what is left of the buffer ends it, so nothing outside the buffer is read.
+struct NotifyControl {
+  std::optional<int> pid;
+  std::vector<int> fds;
+};
+NotifyControl parse_notify_control(const void* control, std::size_t length);
+
 // A status text safe for one "STATUS=" line: '\n', '\r' and NUL become spaces and the text is
 // cut to at most 1024 bytes (never inside a UTF-8 sequence).
 std::string sanitize_status(std::string_view text);

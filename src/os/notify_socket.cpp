@@ -189,21 +189,9 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
   Datagram d;
   // Control messages first: every fd they carry must be owned or closed, whatever else
   // happens. Fds beyond the buffer (MSG_CTRUNC) are never installed by the kernel.
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET) continue;
-    const std::size_t payload = c->cmsg_len - CMSG_LEN(0);
-    if (c->cmsg_type == SCM_RIGHTS) {
-      for (std::size_t i = 0; i < payload / sizeof(int); ++i) {
-        int received;
-        std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof received);
-        d.fds.emplace_back(received);
-      }
-    } else if (c->cmsg_type == SCM_CREDENTIALS && payload >= sizeof(ucred)) {
-      ucred cred{};
-      std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
-      d.pid = cred.pid;
-    }
-  }
+  core::NotifyControl received = core::parse_notify_control(control, msg.msg_controllen);
+  for (int fd : received.fds) d.fds.emplace_back(fd);
+  d.pid = received.pid.value_or(0);
   d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
   buffer.resize(std::min(static_cast<std::size_t>(n), max_bytes));
   d.bytes = std::move(buffer);

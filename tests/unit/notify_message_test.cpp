@@ -2,8 +2,10 @@
 #include "core/notify_message.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -400,6 +402,72 @@ TEST(ServiceManagerVars, OthersPass) {
                              "WATCHDOG=1", "LISTEN_FDNAMESX=1", ""}) {
     EXPECT_FALSE(is_service_manager_var(e)) << e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ancillary data, laid out with cmsg(3)'s macros as the kernel lays it out.
+
+struct Control {
+  alignas(cmsghdr) unsigned char bytes[256] = {};
+  std::size_t length = 0;
+
+  void add(int type, const void* data, std::size_t size) {
+    auto* header = reinterpret_cast<cmsghdr*>(bytes + length);
+    header->cmsg_len = CMSG_LEN(size);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = type;
+    std::memcpy(CMSG_DATA(header), data, size);
+    length += CMSG_SPACE(size);
+  }
+};
+
+TEST(NotifyControl, CredentialsAndFdsAsTheKernelSendsThem) {
+  Control c;
+  const ucred cred{4242, 0, 0};
+  c.add(SCM_CREDENTIALS, &cred, sizeof cred);
+  const int fds[] = {7, 9, 11};
+  c.add(SCM_RIGHTS, fds, sizeof fds);
+  const NotifyControl out = parse_notify_control(c.bytes, c.length);
+  EXPECT_EQ(out.pid, 4242);
+  EXPECT_EQ(out.fds, (std::vector<int>{7, 9, 11}));
+}
+
+TEST(NotifyControl, NothingIsNothing) {
+  const NotifyControl out = parse_notify_control(nullptr, 0);
+  EXPECT_FALSE(out.pid);
+  EXPECT_TRUE(out.fds.empty());
+}
+
+TEST(NotifyControl, LengthsThatLieEndTheWalkInsideTheBuffer) {
+  Control c;
+  const int fds[] = {5, 6};
+  c.add(SCM_RIGHTS, fds, sizeof fds);
+  // A second header that claims more than is left, and one that claims less than a header:
+  // the walk keeps what came before and reads nothing beyond.
+  for (std::size_t bad : {std::size_t{4096}, std::size_t{3}}) {
+    Control lying = c;
+    auto* header = reinterpret_cast<cmsghdr*>(lying.bytes + lying.length);
+    header->cmsg_len = bad;
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    lying.length += sizeof(cmsghdr);
+    EXPECT_EQ(parse_notify_control(lying.bytes, lying.length).fds, (std::vector<int>{5, 6}))
+        << "cmsg_len " << bad;
+  }
+  // A buffer cut in the middle of a header.
+  EXPECT_TRUE(parse_notify_control(c.bytes, sizeof(cmsghdr) - 1).fds.empty());
+}
+
+TEST(NotifyControl, CredentialsTooShortAndOtherLevelsAreIgnored) {
+  Control c;
+  const int pid = 77;
+  c.add(SCM_CREDENTIALS, &pid, sizeof pid);  // shorter than a ucred
+  EXPECT_FALSE(parse_notify_control(c.bytes, c.length).pid);
+  Control other;
+  const int fd = 3;
+  other.add(SCM_RIGHTS, &fd, sizeof fd);
+  reinterpret_cast<cmsghdr*>(other.bytes)->cmsg_level = SOL_SOCKET + 1;
+  EXPECT_TRUE(parse_notify_control(other.bytes, other.length).fds.empty());
 }
 
 }  // namespace
