@@ -20,12 +20,8 @@ int run_probe(core::ProbeKind kind, const std::string& status_file) {
     return kUnhealthy;
   }
   // A zombie is a supervisor that has already exited.
-  std::optional<std::uint64_t> live_start_time;
-  if (auto st = os::read_stat(file->status.supervisor.pid);
-      st && st->state != 'Z' && st->state != 'X') {
-    live_start_time = st->start_time;
-  }
-  const core::ProbeVerdict verdict = core::judge_probe(kind, file->status, live_start_time);
+  const core::ProbeVerdict verdict =
+      core::judge_probe(kind, file->status, os::live_start_time(file->status.supervisor.pid));
   if (verdict.exit_code != 0) log::fatal(verdict.message);
   return verdict.exit_code;
 }

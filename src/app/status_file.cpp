@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <string>
 
 #include "app/supervisor.hpp"
 #include "os/file.hpp"
@@ -17,6 +18,17 @@ Result<void> Supervisor::set_up_status_file() {
   auto stat = os::read_stat(::getpid());
   if (!stat) return logic_error("status file " + path + ": cannot read /proc/self/stat");
   self_ = {::getpid(), stat->start_time};
+  // Two supervisors taking turns at one file would make every probe answer for the wrong one;
+  // a file left by one that is gone (its pid dead or reused) is simply replaced.
+  if (auto text = os::read_regular_file(path, core::kMaxStatusBytes)) {
+    if (auto file = core::parse_status(*text)) {
+      const core::SupervisorId other = file->status.supervisor;
+      if (other.pid != self_.pid && os::live_start_time(other.pid) == other.start_time) {
+        return logic_error("status file " + path + ": already in use by running supervisor pid " +
+                           std::to_string(other.pid));
+      }
+    }
+  }
   return write_status(core::derive_status(self_, settings_, machine_));
 }
 

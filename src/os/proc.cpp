@@ -56,4 +56,10 @@ bool is_running(pid_t pid) {
   return st && st->state != 'Z' && st->state != 'X';
 }
 
+std::optional<std::uint64_t> live_start_time(pid_t pid) {
+  auto st = read_stat(pid);
+  if (!st || st->state == 'Z' || st->state == 'X') return std::nullopt;
+  return st->start_time;
+}
+
 }  // namespace sup::os

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,5 +27,9 @@ bool is_same_executable_as_self(pid_t pid);
 
 // Whether pid is alive and not a zombie.
 bool is_running(pid_t pid);
+
+// The start time (ProcStat::start_time) of pid if it is alive and not a zombie: with the pid,
+// it tells a process apart from a later one that got the same pid.
+std::optional<std::uint64_t> live_start_time(pid_t pid);
 
 }  // namespace sup::os

@@ -291,6 +291,41 @@ std::string status_json(long pid, unsigned long long start_time, const std::stri
          "\",\"ready\":" + (ready ? "true" : "false") + "}\n";
 }
 
+// Two supervisors taking turns at one file would make every probe answer for the wrong one: a
+// file naming a live supervisor is not taken (as -p's pid file is not).
+TEST_F(StatusFile, AFileOfARunningSupervisorIsNotTaken) {
+  StatusWatch watch(tmp_);
+  SupervisedRun first(supervise({watch.option()}, {"sleep"}));
+  ASSERT_TRUE(watch.wait_for({state("running")})) << first.log();
+  SupervisedRun second(supervise({watch.option()}, {"sleep"}));
+  EXPECT_EQ(second.wait_exit(), 125);
+  second.drain();
+  ASSERT_EQ(second.lines(Stream::kErr).size(), 1u) << second.log();
+  EXPECT_EQ(second.lines(Stream::kErr)[0].text, "supervisor: status file " + watch.path() +
+                                                    ": already in use by running supervisor pid " +
+                                                    std::to_string(first.pid()));
+  ASSERT_TRUE(watch.wait_for({field("supervisor_pid", std::to_string(first.pid()))}));
+  first.send(SIGTERM);
+  EXPECT_TRUE(first.wait_exit());
+}
+
+// A file left by a supervisor that is gone, or naming a pid that another process holds now,
+// is replaced.
+TEST_F(StatusFile, AFileOfASupervisorThatIsGoneIsReplaced) {
+  const unsigned long long start_time = read_stat(getpid())->starttime;
+  for (const std::string& stale : {status_json(getpid(), start_time + 1, "running", true),
+                                   status_json(1 << 22, 1, "running", true)}) {
+    StatusWatch watch(tmp_);
+    write_file(watch.path(), stale);
+    SupervisedRun run(supervise({watch.option()}, {"sleep"}));
+    EXPECT_TRUE(
+        watch.wait_for({field("supervisor_pid", std::to_string(run.pid())), state("running")}))
+        << run.log();
+    run.send(SIGTERM);
+    EXPECT_TRUE(run.wait_exit());
+  }
+}
+
 TEST_F(Probe, ALiveWriterWithItsStartTimeIsHealthyAndANewerProcessAtItsPidIsNot) {
   const std::string path = tmp_ / "status.json";
   const unsigned long long start_time = read_stat(getpid())->starttime;
