@@ -124,7 +124,18 @@ int Supervisor::run(UniqueFd ready_fd) {
   hello.mainpid = ::getpid();
   systemd_.send(hello);
   apply(core::start(settings_, os::monotonic_ms()));
-  if (!std::holds_alternative<core::state::Done>(machine_.state)) report_started(ready_fd);
+  // --fork's foreground is told once there is an app: not while its first spawn is retried
+  // (EAGAIN), which lasts until the process limit is lifted; if it never starts, the
+  // foreground reports the supervisor's exit status instead.
+  const auto report_once_started = [&] {
+    if (ready_fd && !std::holds_alternative<core::state::Starting>(machine_.state) &&
+        !std::holds_alternative<core::state::Cleaning>(machine_.state) &&
+        !std::holds_alternative<core::state::Backoff>(machine_.state) &&
+        !std::holds_alternative<core::state::Done>(machine_.state)) {
+      report_started(ready_fd);
+    }
+  };
+  report_once_started();
 
   while (!std::holds_alternative<core::state::Done>(machine_.state)) {
     if (auto at = core::deadline(machine_)) {
@@ -144,6 +155,7 @@ int Supervisor::run(UniqueFd ready_fd) {
       }
       if (std::holds_alternative<core::state::Done>(machine_.state)) break;
     }
+    report_once_started();
   }
   return std::get<core::state::Done>(machine_.state).code;
 }

@@ -156,6 +156,39 @@ TEST_F(Faults, ForkFailingWithEagainIsRetriedUntilTheLimitIsLifted) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// With --fork, the foreground is told "started" only once the app runs: while the first spawn
+// is retried it waits (it holds one of the user's two processes, so the app cannot start until
+// the limit is lifted), then exits 0 with the app running.
+TEST_F(Faults, ForkFailingWithEagainKeepsTheForegroundOfForkWaiting) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become another user";
+  RunOptions options;
+  options.cgroup_flag = false;
+  options.wrapper = as_user(unused_uid());
+  options.wrapper.insert(options.wrapper.end(), {"/usr/bin/prlimit", "--nproc=2:", "--"});
+  SupervisedRun run(supervise({"--fork", "--delay-limit=1"}, {"print-signals"}), options);
+  auto failed = run.expect_err(R"(^supervisor\[(\d+)\]: .*Resource temporarily unavailable)");
+  ASSERT_TRUE(failed) << run.log();
+  const pid_t background = failed->pid(1);
+  run.track_extra_supervisor(background);
+  EXPECT_TRUE(run.still_running_after(300ms)) << "the foreground said started\n" << run.log();
+  const uid_t uid = unused_uid();
+  const pid_t helper = fork();
+  if (helper == 0) {
+    rlimit limit{};
+    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) _exit(2);
+    if (prlimit(background, RLIMIT_NPROC, nullptr, &limit) != 0) _exit(3);
+    limit.rlim_cur = limit.rlim_max;
+    _exit(prlimit(background, RLIMIT_NPROC, &limit, nullptr) == 0 ? 0 : 1);
+  }
+  int status = -1;
+  ASSERT_EQ(waitpid(helper, &status, 0), helper);
+  ASSERT_EQ(status, 0) << "could not lift the limit";
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_EQ(children_of(background).size(), 1u) << "the foreground exited before the app ran";
+  kill(background, SIGTERM);
+  EXPECT_TRUE(wait_gone(background)) << "the background supervisor ignored SIGTERM";
+}
+
 // ... and a stop requested while it retries ends the supervisor at once, with 125.
 TEST_F(Faults, StopWhileRetryingAnEagainEndsAtOnce) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become another user";
