@@ -66,6 +66,26 @@ std::vector<std::string> as_user(uid_t uid) {
           "--clear-groups", "--inh-caps=-all"};
 }
 
+// Raises pid's soft RLIMIT_NPROC to its hard limit, from a process of unused_uid() (which
+// needs no privilege; root may lack CAP_SYS_RESOURCE in a container).
+bool lift_nproc_limit(pid_t pid) {
+  const uid_t uid = unused_uid();
+  const pid_t helper = fork();
+  if (helper == 0) {
+    rlimit limit{};
+    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) _exit(2);
+    if (prlimit(pid, RLIMIT_NPROC, nullptr, &limit) != 0) _exit(3);
+    limit.rlim_cur = limit.rlim_max;
+    _exit(prlimit(pid, RLIMIT_NPROC, &limit, nullptr) == 0 ? 0 : 1);
+  }
+  int status = -1;
+  if (helper < 0 || waitpid(helper, &status, 0) != helper || status != 0) {
+    ADD_FAILURE() << "could not lift the process limit of pid " << pid;
+    return false;
+  }
+  return true;
+}
+
 // An abstract listening unix socket (a socket inherited from an activator).
 int listening_socket(const std::string& name) {
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -137,20 +157,7 @@ TEST_F(Faults, ForkFailingWithEagainIsRetriedUntilTheLimitIsLifted) {
   ASSERT_TRUE(run.expect_err(kRestarting)) << run.log();
   ASSERT_TRUE(run.expect_err("Resource temporarily unavailable", 3000ms)) << run.log();
   ASSERT_TRUE(run.still_running_after(200ms)) << run.log();
-  // Lifted by a process of the same user (raising the soft limit up to the hard one needs no
-  // privilege; root may lack CAP_SYS_RESOURCE in a container).
-  const uid_t uid = unused_uid();
-  const pid_t helper = fork();
-  if (helper == 0) {
-    rlimit limit{};
-    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) _exit(2);
-    if (prlimit(run.pid(), RLIMIT_NPROC, nullptr, &limit) != 0) _exit(3);
-    limit.rlim_cur = limit.rlim_max;
-    _exit(prlimit(run.pid(), RLIMIT_NPROC, &limit, nullptr) == 0 ? 0 : 1);
-  }
-  int status = -1;
-  ASSERT_EQ(waitpid(helper, &status, 0), helper);
-  ASSERT_EQ(status, 0) << "could not lift the limit";
+  ASSERT_TRUE(lift_nproc_limit(run.pid()));
   ASSERT_TRUE(run.expect_out("^ready pid=", 3000ms)) << run.log();
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
@@ -171,18 +178,7 @@ TEST_F(Faults, ForkFailingWithEagainKeepsTheForegroundOfForkWaiting) {
   const pid_t background = failed->pid(1);
   run.track_extra_supervisor(background);
   EXPECT_TRUE(run.still_running_after(300ms)) << "the foreground said started\n" << run.log();
-  const uid_t uid = unused_uid();
-  const pid_t helper = fork();
-  if (helper == 0) {
-    rlimit limit{};
-    if (setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) _exit(2);
-    if (prlimit(background, RLIMIT_NPROC, nullptr, &limit) != 0) _exit(3);
-    limit.rlim_cur = limit.rlim_max;
-    _exit(prlimit(background, RLIMIT_NPROC, &limit, nullptr) == 0 ? 0 : 1);
-  }
-  int status = -1;
-  ASSERT_EQ(waitpid(helper, &status, 0), helper);
-  ASSERT_EQ(status, 0) << "could not lift the limit";
+  ASSERT_TRUE(lift_nproc_limit(background));
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
   EXPECT_EQ(children_of(background).size(), 1u) << "the foreground exited before the app ran";
   kill(background, SIGTERM);
