@@ -35,6 +35,7 @@ Result<gid_t> lookup_group(const std::string& group, const UserDb& db) {
 Result<Credentials> resolve_credentials(const std::string& user, const std::string& group,
                                         const UserDb& db) {
   Credentials creds;
+  std::string name;  // the user's, when it has an entry
   if (!user.empty()) {
     auto pw = lookup_user(user, db);
     if (!pw) return std::move(pw).error();
@@ -42,20 +43,23 @@ Result<Credentials> resolve_credentials(const std::string& user, const std::stri
     creds.uid = pw->uid;
     creds.set_gid = true;
     creds.gid = pw->gid;
-    if (!pw->name.empty()) {
-      auto groups = db.groups_of(pw->name, pw->gid);
-      if (!groups) return std::move(groups).error().with("groups of user '" + user + "'");
-      creds.groups = std::move(*groups);
-    } else {
-      creds.groups = {creds.gid};
-    }
+    name = pw->name;
   }
   if (!group.empty()) {
     auto gid = lookup_group(group, db);
     if (!gid) return std::move(gid).error();
     creds.set_gid = true;
     creds.gid = *gid;
-    if (user.empty()) creds.groups = {*gid};
+  }
+  if (!creds.set_gid) return creds;
+  // As initgroups(3) with the primary group in force (runuser -g does the same): -g replaces
+  // the user's primary group in the list too, so no group is granted that nobody asked for.
+  if (name.empty()) {
+    creds.groups = {creds.gid};
+  } else {
+    auto groups = db.groups_of(name, creds.gid);
+    if (!groups) return std::move(groups).error().with("groups of user '" + user + "'");
+    creds.groups = std::move(*groups);
   }
   return creds;
 }

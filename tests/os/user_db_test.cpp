@@ -8,6 +8,8 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -75,13 +77,35 @@ TEST(UserDb, RootWithoutFilesKnowsNoNamesButNumbersWork) {
   ASSERT_TRUE(creds) << creds.error().message;
   EXPECT_EQ(creds->uid, 4711u);
   EXPECT_EQ(creds->gid, 4712u);
-  EXPECT_EQ(creds->groups, std::vector<gid_t>{4711});
+  // -g replaced the default primary group (the uid's number): 4711 is no group of the app's.
+  EXPECT_EQ(creds->groups, std::vector<gid_t>{4712});
   auto named = resolve_credentials("nobody", "", empty);
   ASSERT_FALSE(named);
   EXPECT_EQ(named.error().message, "user 'nobody': no such user");
   auto group = resolve_credentials("", "nogroup", empty);
   ASSERT_FALSE(group);
   EXPECT_EQ(group.error().message, "group 'nogroup': no such group");
+}
+
+// -g replaces the primary group in the supplementary list too, as initgroups(3) with the new
+// primary group (runuser -g): the passwd group is no longer one of the app's.
+TEST(UserDb, GroupOptionReplacesThePrimaryGroupInTheList) {
+  char tmpl[] = "/tmp/user-db-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  std::filesystem::create_directory(root + "/etc");
+  std::ofstream(root + "/etc/passwd") << "alice:x:1000:1000::/home/alice:/bin/sh\n";
+  std::ofstream(root + "/etc/group") << "alice:x:1000:\nwheel:x:10:alice\nwww:x:33:\n";
+  const FilesUserDb db(root);
+  auto plain = resolve_credentials("alice", "", db);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(plain->gid, 1000u);
+  EXPECT_EQ(plain->groups, (std::vector<gid_t>{1000, 10}));
+  auto regrouped = resolve_credentials("alice", "www", db);
+  ASSERT_TRUE(regrouped) << regrouped.error().message;
+  EXPECT_EQ(regrouped->gid, 33u);
+  EXPECT_EQ(regrouped->groups, (std::vector<gid_t>{33, 10}));
+  std::filesystem::remove_all(root);
 }
 
 TEST(UserDb, ResolveCredentialsIsTheSameWithEitherDatabase) {
