@@ -301,7 +301,7 @@ std::optional<core::Event> Supervisor::elect(const core::action::ElectSuccessor&
   // As PID 1, every orphan of the namespace becomes our child; without a cgroup, nothing else
   // tells the app's from those of a `podman exec`.
   in.adopts_strangers = in.self == 1 && std::string_view(cgroup_of(generation).backend()) == "none";
-  in.self_session = ::getsid(0);
+  if (in.adopts_strangers) in.self_session = ::getsid(0);
   in.exited = request.exited;
   in.main_failed = request.main_failed;
   in.await_exec = request.await_exec;

@@ -207,6 +207,16 @@ class Gunicorn : public E2ETest {
     return nullptr;
   }
 
+  // Whether the workers of `master` answer: 20 requests of the load served by them (bounded).
+  static ::testing::AssertionResult serving(const LoadClient& load, pid_t master,
+                                            SupervisedRun& run) {
+    if (eventually([&] { return load.served_by(master) >= 20; }, 15000ms)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "pid " << master << "'s workers do not serve\n"
+                                         << load.failures() << run.log();
+  }
+
   // Stops the load, checks it never failed, and stops the supervisor.
   void finish(LoadClient& load, SupervisedRun& run) {
     load.stop();
@@ -228,8 +238,7 @@ TEST_F(Gunicorn, Kill9OfTheMasterIsRestartedWithNoFailedRequest) {
   auto run = start(&master);
   ASSERT_TRUE(run);
   LoadClient load(port_);
-  ASSERT_TRUE(eventually([&] { return load.served_by(master) >= 20; }, 15000ms))
-      << load.failures() << run->log();
+  ASSERT_TRUE(serving(load, master, *run));
   for (int round = 1; round <= 2; ++round) {
     SCOPED_TRACE("kill -9, round " + std::to_string(round));
     ASSERT_EQ(kill(master, SIGKILL), 0);
@@ -239,8 +248,7 @@ TEST_F(Gunicorn, Kill9OfTheMasterIsRestartedWithNoFailedRequest) {
     EXPECT_NE(next, master);
     ASSERT_TRUE(run->expect_err("pid " + std::to_string(next) + " is ready", 20000ms));
     // The new master's workers serve; the old ones (orphans, stopped by the supervisor) are gone.
-    ASSERT_TRUE(eventually([&] { return load.served_by(next) >= 20; }, 15000ms))
-        << load.failures() << run->log();
+    ASSERT_TRUE(serving(load, next, *run));
     for (pid_t worker : load.workers_of(master)) {
       EXPECT_TRUE(wait_gone(worker, 15000ms)) << "old worker " << worker << " still runs";
     }
@@ -257,8 +265,7 @@ TEST_F(Gunicorn, HotRestartsFailNoRequestAndNewWorkersAnswer) {
   auto run = start(&master);
   ASSERT_TRUE(run);
   LoadClient load(port_);
-  ASSERT_TRUE(eventually([&] { return load.served_by(master) >= 20; }, 15000ms))
-      << load.failures() << run->log();
+  ASSERT_TRUE(serving(load, master, *run));
   for (int round = 1; round <= 3; ++round) {
     SCOPED_TRACE("hot restart " + std::to_string(round));
     run->send(SIGHUP);
@@ -269,8 +276,7 @@ TEST_F(Gunicorn, HotRestartsFailNoRequestAndNewWorkersAnswer) {
     const pid_t next = static_cast<pid_t>(taken->num(1));
     EXPECT_NE(next, master);
     ASSERT_TRUE(wait_gone(master, 15000ms)) << "the old master was not stopped\n" << run->log();
-    ASSERT_TRUE(eventually([&] { return load.served_by(next) >= 20; }, 15000ms))
-        << load.failures() << run->log();
+    ASSERT_TRUE(serving(load, next, *run));
     // From now on only the new master's workers answer, and they are new processes.
     const auto old_workers = load.workers_of(master);
     for (pid_t worker : old_workers) {
