@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing supervisor needs on Debian 12, from Debian's archive: the
-# toolchain (with clang and libFuzzer for the fuzz targets), GoogleTest, the real daemons the
-# end-to-end suite runs (nginx, redis, haproxy, gunicorn), and the real clients of the
-# integration suites (systemd-nspawn, podman with runc). Packages already present are left alone.
+# toolchain (with clang and libFuzzer for the fuzz targets, lld for the static link), GoogleTest,
+# the real daemons the end-to-end suite runs (nginx, redis, haproxy, gunicorn), and the real
+# clients of the integration suites (systemd-nspawn, podman with runc). Packages already present are left alone.
 set -euo pipefail
 
 packages=(build-essential cmake libgtest-dev libgmock-dev nginx-light redis-server haproxy
           gunicorn systemd util-linux procps podman runc conmon busybox-static python3
-          dbus-user-session clang libclang-rt-14-dev)
+          dbus-user-session clang libclang-rt-14-dev lld)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do

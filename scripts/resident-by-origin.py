@@ -1,24 +1,46 @@
 #!/usr/bin/env python3
 """Resident pages of the static supervisor while idle (BINARY -- sleep 100), by origin: each page of
 the binary is attributed to the archive (glibc, libstdc++, libgcc, our own libraries) whose input
-sections cover it in the link map (build/supervisor.map); a page shared by several is split by bytes.
+sections cover it in the link map (build/supervisor.map, from ld.lld or GNU ld); a page shared by
+several is split by bytes.
 Usage: scripts/resident-by-origin.py build/supervisor build/supervisor.map"""
 import re, sys, struct, collections, subprocess, time, os
 binary, mapfile = sys.argv[1], sys.argv[2]
 p = subprocess.Popen([binary, '--', 'sleep', '100'], stderr=subprocess.DEVNULL)
 time.sleep(1.5)
 ranges = []
-sec = open(mapfile).read().split('Linker script and memory map', 1)[1]
-for m in re.finditer(r'^ (\.\S+)\s*\n?\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+)$', sec, re.M):
-    addr, size, obj = int(m.group(2), 16), int(m.group(3), 16), m.group(4)
-    if size == 0 or addr == 0 or m.group(1).startswith(('.debug', '.comment', '.note.gnu.build')): continue
-    if 'libc.a' in obj: owner = 'glibc'
-    elif 'libstdc++' in obj or 'libsupc++' in obj: owner = 'libstdc++'
-    elif 'libgcc' in obj: owner = 'libgcc (unwinder)'
-    elif 'libsup' in obj or 'main.cpp' in obj: owner = 'supervisor'
-    else: owner = 'crt/other'
-    kind = 'code' if m.group(1).startswith('.text') else 'eh' if m.group(1).startswith(('.eh_frame', '.gcc_except')) else 'data'
-    ranges.append((addr, size, owner, kind))
+
+
+def owner_of(obj):
+    if 'libc.a' in obj: return 'glibc'
+    if 'libstdc++' in obj or 'libsupc++' in obj: return 'libstdc++'
+    if 'libgcc' in obj: return 'libgcc (unwinder)'
+    if 'libsup' in obj or 'main.cpp' in obj: return 'supervisor'
+    return 'crt/other'
+
+
+def kind_of(section):
+    if section.startswith('.text'): return 'code'
+    if section.startswith(('.eh_frame', '.gcc_except')): return 'eh'
+    return 'data'
+
+
+text = open(mapfile).read()
+if text.lstrip().startswith('VMA'):
+    # ld.lld's map: "VMA LMA Size Align Out In Symbol"; an input section is "OBJECT:(SECTION)"
+    # at the second level of indentation.
+    for m in re.finditer(r'^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+ {9}(\S.*):\((\S+)\)$',
+                         text, re.M):
+        addr, size, obj, section = int(m.group(1), 16), int(m.group(2), 16), m.group(3), m.group(4)
+        if size and addr: ranges.append((addr, size, owner_of(obj), kind_of(section)))
+else:
+    # GNU ld's map
+    sec = text.split('Linker script and memory map', 1)[1]
+    for m in re.finditer(r'^ (\.\S+)\s*\n?\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+)$', sec, re.M):
+        addr, size, obj = int(m.group(2), 16), int(m.group(3), 16), m.group(4)
+        if size == 0 or addr == 0 or m.group(1).startswith(('.debug', '.comment', '.note.gnu.build')):
+            continue
+        ranges.append((addr, size, owner_of(obj), kind_of(m.group(1))))
 pages = collections.defaultdict(collections.Counter)
 for addr, size, owner, kind in ranges:
     for pg in range(addr >> 12, (addr + size - 1 >> 12) + 1):

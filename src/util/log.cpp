@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
+#include <charconv>
 #include <string>
 
 namespace sup::log {
@@ -30,10 +30,15 @@ void emit(std::string_view prefix_tail, std::string_view text) {
   errno = saved;
 }
 
+// std::to_chars, not snprintf: printf's engine is 30 KiB of code that would be resident for
+// this alone (docs/benchmarks/memory.md).
 void emit_with_pid(std::string_view text) {
-  char prefix[32];
-  const int n = std::snprintf(prefix, sizeof prefix, "[%d]: ", ::getpid());
-  emit(std::string_view(prefix, static_cast<std::size_t>(n)), text);
+  char prefix[32] = "[";
+  char* end = std::to_chars(prefix + 1, prefix + sizeof prefix - 3, ::getpid()).ptr;
+  *end++ = ']';
+  *end++ = ':';
+  *end++ = ' ';
+  emit(std::string_view(prefix, static_cast<std::size_t>(end - prefix)), text);
 }
 
 }  // namespace
