@@ -1215,21 +1215,39 @@ def side_tools(ctx):
 
 def side_signals_and_rss(ctx, name, prefix, per):
     """Starts sig_app under the tool, reads the tool's VmRSS once the app is up, then forwards
-    `per` SIGHUPs one at a time (raw: sent to the app itself); returns (rss_kib, [ns])."""
+    `per` SIGHUPs one at a time (raw: sent to the app itself), then `per` more with the sender,
+    the tool and the app on one CPU; returns (rss_kib, [ns], [ns on one CPU]).
+    Why one CPU as well: on two, each wake-up may land on the idle CPU (an IPI and a wake from
+    idle, some 20 us here) or on the waker's, as the scheduler decides from one run to the next;
+    the same C forwarder measured 13 or 30 us by whether one clock_gettime preceded its kill(2)
+    (docs/benchmarks/analysis.md). On one CPU every tool's path is measured the same way."""
     app = lambda fifo: [ctx.helper("sig_app"), fifo]  # noqa: E731
     with running(ctx, Prefixed(ctx, name, prefix), app, "signals") as (run, fifo):
         app_pid = fifo.event(15, tags=("S",))[2]
         time.sleep(0.2)  # start-up work settles
         rss = int(proc_status(run.pid)["VmRSS"].split()[0])
         target = app_pid if name == "raw" else run.pid
-        os.kill(target, signal.SIGHUP)  # one unmeasured warm-up
-        fifo.event(5, tags=("R",))
-        lat = []
-        for _ in range(per):
-            t0 = now()
-            os.kill(target, signal.SIGHUP)
-            lat.append(fifo.event(5, tags=("R",))[1] - t0)
-        return rss, lat
+
+        def forward():
+            os.kill(target, signal.SIGHUP)  # one unmeasured warm-up
+            fifo.event(5, tags=("R",))
+            lat = []
+            for _ in range(per):
+                t0 = now()
+                os.kill(target, signal.SIGHUP)
+                lat.append(fifo.event(5, tags=("R",))[1] - t0)
+            return lat
+
+        spread = forward()
+        mine = os.sched_getaffinity(0)
+        one = {max(mine)}
+        try:
+            for pid in {0, run.pid, app_pid}:
+                os.sched_setaffinity(pid, one)
+            pinned = forward()
+        finally:
+            os.sched_setaffinity(0, mine)
+        return rss, spread, pinned
 
 
 def scen_side(ctx):
@@ -1240,16 +1258,18 @@ def scen_side(ctx):
     tools = side_tools(ctx)
     res = {"reps": reps, "per_signal": per_sig, "deaths": deaths, "per_startup": per_start,
            "rss_kib": {t: [] for t in SIDE_TOOLS}, "signal": {t: [] for t in SIDE_TOOLS},
+           "signal_1cpu": {t: [] for t in SIDE_TOOLS},
            "startup": {t: [] for t in SIDE_TOOLS}, "restart": {t: [] for t in SIDE_RESTARTS}}
     for rep in range(reps):
         for name in SIDE_TOOLS:
             progress(f"  side by side rep {rep + 1}/{reps}: {name}")
             start_prefix, restart_prefix = tools[name]
             try:
-                rss, lat = side_signals_and_rss(ctx, name, restart_prefix if name == "raw"
-                                                else start_prefix, per_sig)
+                rss, lat, pinned = side_signals_and_rss(
+                    ctx, name, restart_prefix if name == "raw" else start_prefix, per_sig)
                 res["rss_kib"][name].append(rss)
                 res["signal"][name] += lat
+                res["signal_1cpu"][name] += pinned
                 if restart_prefix:
                     res["restart"][name] += restart_once(
                         ctx, Prefixed(ctx, name, restart_prefix), "exit", deaths, 0, 10)

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <deque>
+#include <vector>
 
 #include "app/launch.hpp"
 #include "core/signal_names.hpp"
@@ -208,15 +208,16 @@ void Supervisor::feed(const core::Event& event) {
 }
 
 void Supervisor::apply(core::Step step) {
-  std::deque<core::Event> answers;
-  for (;;) {
+  // A vector read front to back, not a deque: an empty vector allocates nothing, and most
+  // events (a forwarded signal) have no answer.
+  std::vector<core::Event> answers;
+  for (std::size_t next = 0;; ++next) {
     machine_ = std::move(step.machine);
     for (const auto& a : step.actions) {
       if (auto answer = perform(a)) answers.push_back(std::move(*answer));
     }
-    if (answers.empty()) break;
-    step = core::step(settings_, std::move(machine_), answers.front(), os::monotonic_ms());
-    answers.pop_front();
+    if (next == answers.size()) break;
+    step = core::step(settings_, std::move(machine_), answers[next], os::monotonic_ms());
   }
   // Once the machine has settled: the states it only passed through are not worth a write.
   update_status_file();

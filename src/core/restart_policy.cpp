@@ -45,9 +45,9 @@ RestartDecision decide_restart(const RestartPolicy& policy, const RestartHistory
 
   if (policy.max_restarts) {
     if (policy.max_restarts_window_ms > 0) {
-      while (!d.history.restarts_at.empty() &&
-             now_ms - d.history.restarts_at.front() >= policy.max_restarts_window_ms) {
-        d.history.restarts_at.pop_front();
+      auto& at = d.history.restarts_at;
+      while (!at.empty() && now_ms - at.front() >= policy.max_restarts_window_ms) {
+        at.erase(at.begin());
       }
     }
     if (static_cast<int>(d.history.restarts_at.size()) >= *policy.max_restarts) {
@@ -72,7 +72,7 @@ void record_restart(const RestartPolicy& policy, RestartHistory& history, Millis
   history.restarts_at.push_back(now_ms);
   // Only the last max_restarts entries can ever matter.
   while (static_cast<int>(history.restarts_at.size()) > *policy.max_restarts) {
-    history.restarts_at.pop_front();
+    history.restarts_at.erase(history.restarts_at.begin());
   }
 }
 

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 #include "core/exit_status.hpp"
@@ -26,7 +26,9 @@ struct RunOutcome {
 // What the policy remembers between runs.
 struct RestartHistory {
   int consecutive = 0;              // restarts since the last healthy run
-  std::deque<Millis> restarts_at;   // for --max-restarts within a window
+  // For --max-restarts within a window; at most N entries. A vector: libstdc++'s deque allocates
+  // when moved from, and the machine holding it is moved at every event.
+  std::vector<Millis> restarts_at;
 };
 
 struct RestartDecision {
