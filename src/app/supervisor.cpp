@@ -124,6 +124,13 @@ int Supervisor::run(UniqueFd ready_fd) {
   hello.mainpid = ::getpid();
   systemd_.send(hello);
   apply(core::start(settings_, os::monotonic_ms()));
+  // Once the app is on its way, off the start-up path: the socket files of supervisors killed
+  // by SIGKILL (nothing else removes them from /run/supervisor until a reboot).
+  if (notify_socket_) {
+    if (int n = notify_socket_->remove_stale_neighbours(); n > 0) {
+      log::debug("removed " + std::to_string(n) + " notify socket(s) of dead supervisors");
+    }
+  }
   // --fork's foreground is told once there is an app: not while its first spawn is retried
   // (EAGAIN), which lasts until the process limit is lifted; if it never starts, the
   // foreground reports the supervisor's exit status instead.

@@ -1,5 +1,7 @@
 #include "os/notify_socket.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -161,6 +164,57 @@ void NotifySocket::remove_files() noexcept {
   // A bound path outlives its socket.
   if (!path_.empty()) ::unlink(path_.c_str());
   path_.clear();
+}
+
+bool is_notify_socket_name(std::string_view name, std::string_view prefix) {
+  constexpr std::string_view kSuffix = ".notify";
+  constexpr std::size_t kRandom = 6;
+  if (name.substr(0, prefix.size()) != prefix) return false;
+  name.remove_prefix(prefix.size());
+  const std::size_t digits = name.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string_view::npos || name[digits] != '-') return false;
+  name.remove_prefix(digits + 1);
+  if (name.size() != kRandom + kSuffix.size() || name.substr(kRandom) != kSuffix) return false;
+  return name.substr(0, kRandom).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") ==
+         std::string_view::npos;
+}
+
+namespace {
+
+// A datagram socket file nobody is bound to: its supervisor died without removing it.
+bool abandoned(const std::string& path) {
+  auto address = to_sockaddr(path);
+  if (!address) return false;
+  UniqueFd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!probe) return false;
+  return ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address->addr), address->len) !=
+             0 &&
+         errno == ECONNREFUSED;
+}
+
+}  // namespace
+
+int NotifySocket::remove_stale_neighbours() const {
+  if (path_.empty()) return 0;
+  const std::size_t slash = path_.rfind('/');
+  const std::string dir = path_.substr(0, slash);
+  const std::string own = path_.substr(slash + 1);
+  const std::string prefix = own.substr(0, own.find_first_of("0123456789"));
+  std::unique_ptr<DIR, int (*)(DIR*)> entries(::opendir(dir.c_str()), ::closedir);
+  if (!entries) return 0;
+  int removed = 0;
+  while (const dirent* e = ::readdir(entries.get())) {
+    if (e->d_name == own || !is_notify_socket_name(e->d_name, prefix)) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(entries.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
+    if (abandoned(dir + "/" + e->d_name) && ::unlinkat(::dirfd(entries.get()), e->d_name, 0) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
 }
 
 Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {

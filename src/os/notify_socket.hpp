@@ -64,6 +64,11 @@ class NotifySocket {
   // The value for the app's NOTIFY_SOCKET: an absolute path, or "@name" for an abstract socket.
   const std::string& address() const noexcept { return address_; }
 
+  // Removes what supervisors killed by SIGKILL left beside this socket: files named as ours
+  // are ("<prefix><pid>-<random>.notify"), sockets owned by our uid, to which nobody is bound
+  // any more (connect(2) is refused). Returns how many it removed; 0 for an abstract socket.
+  int remove_stale_neighbours() const;
+
   // Takes one datagram. nullopt when none is waiting (EAGAIN); callers loop until nullopt on
   // each readiness. Datagrams larger than `max_bytes` come back with truncated set (the rest
   // is gone). An error is a socket failure, not a bad datagram.
@@ -81,6 +86,10 @@ class NotifySocket {
   std::string address_;
   std::string path_;  // socket file, unlinked on destruction, if set
 };
+
+// Whether a file name is one create() makes: prefix, a PID, '-', six random letters and digits,
+// ".notify".
+bool is_notify_socket_name(std::string_view name, std::string_view prefix);
 
 // Sends `message` (e.g. "READY=1\nSTATUS=running") as one datagram to the socket named by a
 // NOTIFY_SOCKET value, as sd_notify(3) does: an absolute path, or '@' for an abstract name.

@@ -6,6 +6,8 @@
 // find them by: only the first half holds, and the test says so.
 #include <signal.h>
 
+#include <filesystem>
+
 #include "harness.hpp"
 
 namespace e2e {
@@ -26,6 +28,26 @@ TEST_F(SupervisorKilled, TheAppItStartedDiesWithIt) {
   SupervisedRun next(supervise({}, {"exit", "0"}));
   EXPECT_EQ(next.wait_exit(), 0) << next.log();
   EXPECT_TRUE(leftover_cgroups({run.pid()}).empty());
+}
+
+// Nor can it remove its notify socket: the next supervisor does, once its own app runs.
+TEST_F(SupervisorKilled, TheNextSupervisorRemovesTheNotifySocketItLeft) {
+  SupervisedRun run(supervise({}, {"env"}));
+  auto socket = run.expect_out("^env NOTIFY_SOCKET=(/.*)$");
+  ASSERT_TRUE(socket) << run.log();
+  const std::string left = socket->groups[1];
+  run.send(SIGKILL);
+  ASSERT_TRUE(run.wait_exit());
+  ASSERT_TRUE(std::filesystem::exists(left)) << "a SIGKILLed supervisor cannot remove " << left;
+
+  SupervisedRun next(supervise({}, {"env"}));
+  auto own = next.expect_out("^env NOTIFY_SOCKET=(/.*)$");
+  ASSERT_TRUE(own) << next.log();
+  ASSERT_TRUE(next.expect_err(kStarted));
+  // The sweep follows the spawn at once; a stop after it makes sure it has run.
+  next.send(SIGTERM);
+  EXPECT_EQ(next.wait_exit(), 0) << next.log();
+  EXPECT_FALSE(std::filesystem::exists(left)) << left << " outlived the next supervisor";
 }
 
 TEST_F(SupervisorKilled, TheNextSupervisorCleansUpWhatEscapedTheTree) {

@@ -281,6 +281,62 @@ TEST(NotifySocket, NamesInOneBaseDiffer) {
   EXPECT_NE(first->address(), second->address());
 }
 
+// A socket file bound and then closed without unlink: what a SIGKILLed supervisor leaves.
+void leave_abandoned_socket(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0) << path;
+  ::close(fd);
+}
+
+TEST(NotifySocket, StaleNeighboursAreRemovedAndNothingElse) {
+  TempDir tmp;
+  auto self = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  auto alive = NotifySocket::create_in(tmp.path(), SocketAccess::kOwnerOnly);
+  ASSERT_TRUE(self && alive);
+  const std::string dir = tmp.path() + "/";
+  leave_abandoned_socket(dir + "supervisor-4242-abc123.notify");
+  leave_abandoned_socket(dir + "supervisor-77-zz9zz9.notify");
+  // Not ours to judge: another naming, another prefix, a regular file with our naming.
+  leave_abandoned_socket(dir + "other.sock");
+  leave_abandoned_socket(dir + "4242-abc123.notify");
+  std::ofstream(dir + "supervisor-5-aaaaaa.notify") << "not a socket";
+
+  EXPECT_EQ(self->remove_stale_neighbours(), 2);
+  EXPECT_FALSE(fs::exists(dir + "supervisor-4242-abc123.notify"));
+  EXPECT_FALSE(fs::exists(dir + "supervisor-77-zz9zz9.notify"));
+  EXPECT_TRUE(fs::exists(self->address()));
+  EXPECT_TRUE(fs::exists(alive->address())) << "a live supervisor's socket is kept";
+  EXPECT_TRUE(fs::exists(dir + "other.sock"));
+  EXPECT_TRUE(fs::exists(dir + "4242-abc123.notify"));
+  EXPECT_TRUE(fs::exists(dir + "supervisor-5-aaaaaa.notify"));
+  EXPECT_EQ(self->remove_stale_neighbours(), 0);
+}
+
+TEST(NotifySocket, AbstractSocketHasNoNeighbours) {
+  auto sock = NotifySocket::create_abstract_unique();
+  ASSERT_TRUE(sock) << sock.error().message;
+  EXPECT_EQ(sock->remove_stale_neighbours(), 0);
+}
+
+TEST(NotifySocketName, OnlyTheNamesCreateMakes) {
+  EXPECT_TRUE(is_notify_socket_name("123-abc0z9.notify", ""));
+  EXPECT_TRUE(is_notify_socket_name("supervisor-1-aaaaaa.notify", "supervisor-"));
+  EXPECT_FALSE(is_notify_socket_name("supervisor-1-aaaaaa.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-abc0z9.notify", "supervisor-"));
+  EXPECT_FALSE(is_notify_socket_name("-abc0z9.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("12a-abc0z9.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-abc0z.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-abc0z99.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-ABC0Z9.notify", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-abc0z9.notify.tmp", ""));
+  EXPECT_FALSE(is_notify_socket_name("123-abc0z9", ""));
+  EXPECT_FALSE(is_notify_socket_name("", ""));
+}
+
 TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to another user";
   TempDir tmp;
