@@ -238,31 +238,35 @@ Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
                                              const std::string& proc_cgroup) {
   auto h = find_v2_hierarchy(mountinfo, proc_cgroup);
   if (!h) return std::move(h).error().with("cgroup v2");
+  return create_v2(*h);
+}
+
+Result<std::unique_ptr<AppCgroup>> create_v2(const Hierarchy& h) {
   auto self = self_owner();
   if (!self) return std::move(self).error().with("cgroup v2");
 
-  clean_stale(h->own_dir, [&](const std::string& name) {
-    return open_v2(h->own_dir + "/" + name, child_path(h->own_path, name));
+  clean_stale(h.own_dir, [&](const std::string& name) {
+    return open_v2(h.own_dir + "/" + name, child_path(h.own_path, name));
   });
 
-  const bool leaf = needs_leaf(h->own_dir);
+  const bool leaf = needs_leaf(h.own_dir);
   if (leaf) {
-    if (auto r = enter_leaf(h->own_dir); !r) return std::move(r).error().with("cgroup v2");
+    if (auto r = enter_leaf(h.own_dir); !r) return std::move(r).error().with("cgroup v2");
   }
   const std::string name = app_cgroup_name(*self);
-  const std::string dir = h->own_dir + "/" + name;
+  const std::string dir = h.own_dir + "/" + name;
   if (::mkdir(dir.c_str(), 0755) != 0) {
     auto err = errno_error("creating " + dir).with("cgroup v2");
-    if (leaf) V2Cgroup::leave_leaf(h->own_dir);
+    if (leaf) V2Cgroup::leave_leaf(h.own_dir);
     return err;
   }
-  auto cg = open_v2(dir, child_path(h->own_path, name));
+  auto cg = open_v2(dir, child_path(h.own_path, name));
   if (!cg) {
     (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error to report is cg's
-    if (leaf) V2Cgroup::leave_leaf(h->own_dir);
+    if (leaf) V2Cgroup::leave_leaf(h.own_dir);
     return std::move(cg).error().with("cgroup v2");
   }
-  if (leaf) static_cast<V2Cgroup&>(**cg).set_leaf_parent(h->own_dir);
+  if (leaf) static_cast<V2Cgroup&>(**cg).set_leaf_parent(h.own_dir);
   return cg;
 }
 
