@@ -275,9 +275,9 @@ std::uint64_t own_pid_ns() {
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
-bool owner_running(const Owner& owner) {
+bool owner_running(const Owner& owner, std::uint64_t our_pid_ns) {
   // Not of our pid namespace: we cannot tell, so it is not ours to clean up.
-  if (owner.pid_ns != own_pid_ns()) return true;
+  if (owner.pid_ns != our_pid_ns) return true;
   auto st = read_stat(owner.pid);
   return st && st->state != 'Z' && st->state != 'X' && st->start_time == owner.start_time;
 }
@@ -339,15 +339,20 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
 // the same init script or unit) finds the directory by its name, sees that its owner
 // (pid + start time, in our pid namespace) no longer runs, and kills and removes what was
 // left. A cgroup made in another pid namespace is never judged.
-void clean_stale(const std::string& parent_dir, const OpenExisting& open) {
+void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open) {
   std::vector<std::string> stale;
-  {
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(parent_dir.c_str()), ::closedir);
-    if (!dir) return;
-    while (const dirent* e = ::readdir(dir.get())) {
+  // getdents64 on the caller's fd: no opendir of a path of its own, on the path of every start
+  // (issue 11).
+  alignas(dirent64) char buf[2048];
+  for (;;) {
+    const ssize_t n = ::getdents64(parent_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const dirent64*>(buf + at);
+      at += e->d_reclen;
       if (e->d_type != DT_DIR) continue;
       auto owner = parse_app_cgroup_name(e->d_name);
-      if (owner && !owner_running(*owner)) stale.emplace_back(e->d_name);
+      if (owner && !owner_running(*owner, self.pid_ns)) stale.emplace_back(e->d_name);
     }
   }
   // Best effort: what cannot be cleaned now stays stale, and the next start tries again.

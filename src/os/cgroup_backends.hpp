@@ -78,8 +78,9 @@ Result<void> remove_tree(const std::string& dir);
 
 // Whether /proc/PID/cgroup puts pid in the cgroup rel_path (or below) of hierarchy id.
 bool pid_in_cgroup(int pid, int hierarchy_id, std::string_view rel_path);
-// Whether the process owner.pid runs and started at owner.start_time.
-bool owner_running(const Owner& owner);
+// Whether the process owner.pid runs and started at owner.start_time. our_pid_ns: own_pid_ns(),
+// for a caller that judges many owners.
+bool owner_running(const Owner& owner, std::uint64_t our_pid_ns = own_pid_ns());
 // This process as an Owner (pid and /proc/self/stat start time).
 Result<Owner> self_owner();
 
@@ -94,11 +95,13 @@ Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list,
 // (freezing, stale clean-up), where the kernel offers no notification.
 bool wait_until(const std::function<bool()>& pred, int timeout_ms);
 
-// Stale clean-up (see create_app_cgroup): for each child of parent_dir named for a supervisor
-// that no longer runs, open() it, SIGKILL everything in it, wait (bounded) until it is empty,
-// and remove it. Best-effort: a directory that resists is left for the next supervisor.
+// Stale clean-up (see create_app_cgroup): for each child of the cgroup directory parent_fd (an
+// O_DIRECTORY fd, whose offset this uses up) named for a supervisor of our pid namespace
+// (self.pid_ns) that no longer runs, open() it, SIGKILL everything in it, wait (bounded) until
+// it is empty, and remove it. Best-effort: a directory that resists is left for the next
+// supervisor.
 using OpenExisting = std::function<Result<std::unique_ptr<AppCgroup>>(const std::string& name)>;
-void clean_stale(const std::string& parent_dir, const OpenExisting& open);
+void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open);
 
 // The cgroup2 mount at /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid), found with
 // statmount instead of /proc/self/mountinfo (issue 11): none where it is elsewhere or the
