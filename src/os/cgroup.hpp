@@ -37,8 +37,8 @@ class AppCgroup {
   // Whether any process of the app remains.
   virtual Result<bool> populated() const = 0;
 
-  // A fd that becomes readable when the cgroup's population may have changed (inotify on
-  // cgroup.events), or -1 where no such event exists (v1, none). After it fires, call
+  // A fd that signals EPOLLPRI (POLLPRI) when the cgroup's population may have changed
+  // (cgroup.events itself), or -1 where no such event exists (v1, none). After it fires, call
   // drain_events() and then populated().
   virtual int events_fd() const { return -1; }
   virtual void drain_events() {}

@@ -2,7 +2,6 @@
 // mounted (/sys/fs/cgroup on pure-v2 systems, /sys/fs/cgroup/unified on hybrid ones).
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,13 +19,12 @@ constexpr const char* kLeaf = "supervisor";
 class V2Cgroup final : public AppCgroup {
  public:
   V2Cgroup(std::string dir, std::string rel_path, UniqueFd dir_fd, UniqueFd procs_fd,
-           UniqueFd events_file, UniqueFd events_fd)
+           UniqueFd events_file)
       : dir_(std::move(dir)),
         rel_path_(std::move(rel_path)),
         dir_fd_(std::move(dir_fd)),
         procs_fd_(std::move(procs_fd)),
-        events_file_(std::move(events_file)),
-        events_fd_(std::move(events_fd)) {}
+        events_file_(std::move(events_file)) {}
   // Best-effort, for error paths: the normal path calls remove() once the app has ended.
   ~V2Cgroup() override { (void)remove(); }
 
@@ -38,7 +36,7 @@ class V2Cgroup final : public AppCgroup {
   // before exec.
   int clone_fd() const override { return killed_ ? -1 : dir_fd_.get(); }
   int join_fd() const override { return procs_fd_.get(); }
-  int events_fd() const override { return events_fd_.get(); }
+  int events_fd() const override { return events_file_.get(); }
 
   // Reading the file is what re-arms its EPOLLPRI notification (kernfs tracks the event count
   // per open file).
@@ -156,7 +154,6 @@ class V2Cgroup final : public AppCgroup {
   UniqueFd dir_fd_;
   UniqueFd procs_fd_;
   UniqueFd events_file_;
-  UniqueFd events_fd_;
   mutable bool no_memory_events_ = false;
   bool killed_ = false;  // cgroup.kill was used: see clone_fd()
   bool removed_ = false;
@@ -205,24 +202,16 @@ namespace {
 
 Result<std::unique_ptr<AppCgroup>> open_v2_at(UniqueFd dir_fd, const std::string& dir,
                                               const std::string& rel_path) {
-  // cgroup.events signals a change with EPOLLPRI (cgroup-v2.rst). An epoll instance of its own
-  // turns that into plain readability for the caller's loop. (inotify would do as well, but
-  // closing an inotify fd waits for an SRCU grace period: milliseconds at every exit.) The
-  // root cgroup has none, and cannot be populated-tracked or killed: ENOENT.
+  // cgroup.events signals a change with EPOLLPRI (cgroup-v2.rst), which the caller's loop
+  // watches for on this very fd: no epoll instance of our own, no inotify (closing an inotify
+  // fd waits for an SRCU grace period: milliseconds at every exit). The root cgroup has none,
+  // and cannot be populated-tracked or killed: ENOENT.
   UniqueFd events_file(::openat(dir_fd.get(), "cgroup.events", O_RDONLY | O_CLOEXEC));
   if (!events_file) return errno_error("opening " + dir + "/cgroup.events");
   UniqueFd procs_fd(::openat(dir_fd.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
   if (!procs_fd) return errno_error("opening " + dir + "/cgroup.procs");
-  UniqueFd events_fd(::epoll_create1(EPOLL_CLOEXEC));
-  if (!events_fd) return errno_error("epoll_create1");
-  epoll_event ev{};
-  ev.events = EPOLLPRI;
-  if (::epoll_ctl(events_fd.get(), EPOLL_CTL_ADD, events_file.get(), &ev) != 0) {
-    return errno_error("watching " + dir + "/cgroup.events");
-  }
   return std::unique_ptr<AppCgroup>(std::make_unique<V2Cgroup>(
-      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_file),
-      std::move(events_fd)));
+      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_file)));
 }
 
 }  // namespace
