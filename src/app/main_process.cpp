@@ -98,7 +98,8 @@ Result<void> Supervisor::add_generation(int generation) {
                                                    std::to_string(generation));
   incarnation.cgroup = std::move(*child);
   if (!incarnation.cgroup || incarnation.cgroup->events_fd() < 0) return {};
-  return loop_->add(incarnation.cgroup->events_fd(), token(kGenerationEvents, generation));
+  return loop_->add_priority_watch(incarnation.cgroup->events_fd(),
+                                   token(kGenerationEvents, generation));
 }
 
 void Supervisor::forget_generation(int generation) {

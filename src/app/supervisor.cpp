@@ -110,7 +110,7 @@ Result<void> Supervisor::set_up() {
   if (auto r = loop_->add(signals_->fd(), kSignalFd); !r) return r;
   if (auto r = loop_->add(timer_->fd(), kTimerFd); !r) return r;
   if (cgroup_->events_fd() >= 0) {
-    if (auto r = loop_->add(cgroup_->events_fd(), kCgroupEvents); !r) return r;
+    if (auto r = loop_->add_priority_watch(cgroup_->events_fd(), kCgroupEvents); !r) return r;
   }
   return set_up_notifications();
 }

@@ -18,6 +18,7 @@
 
 #include "core/proc_parse.hpp"
 #include "os/cgroup_backends.hpp"
+#include "os/mounts.hpp"
 #include "os/proc.hpp"
 #include "util/strings.hpp"
 
@@ -77,6 +78,15 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup) {
+  std::vector<core::MountEntry> mounts;
+  for (auto& m : core::parse_mountinfo(mountinfo)) {
+    if (m.fs_type == "cgroup2") mounts.push_back(std::move(m));
+  }
+  return find_v2_in_mounts(std::move(mounts), proc_cgroup);
+}
+
+Result<Hierarchy> find_v2_in_mounts(std::vector<core::MountEntry> mounts,
+                                    std::string_view proc_cgroup) {
   Hierarchy h;
   bool found = false;
   for (auto& e : core::parse_proc_cgroup(proc_cgroup)) {
@@ -86,13 +96,24 @@ Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view
     h.own_path = std::move(*path);
     found = true;
   }
-  std::vector<core::MountEntry> mounts;
-  for (auto& m : core::parse_mountinfo(mountinfo)) {
-    if (m.fs_type == "cgroup2") mounts.push_back(std::move(m));
-  }
   if (mounts.empty()) return logic_error("no cgroup2 mount in /proc/self/mountinfo");
   if (!found) return logic_error("no \"0::\" line in /proc/self/cgroup");
   return locate(mounts, std::move(h), "cgroup2");
+}
+
+std::vector<core::MountEntry> usual_cgroup2_mounts() {
+  std::vector<core::MountEntry> out;
+  // The hybrid place first: where it exists, /sys/fs/cgroup is a tmpfs; where it does not, the
+  // lookup fails at once (ENOENT).
+  for (const char* path : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
+    auto m = mount_at(path);
+    if (m && m->fs_type == "cgroup2") {
+      out.push_back(std::move(*m));
+      break;
+    }
+    if (!m && m.error().code == ENOSYS) break;  // before Linux 6.8: mountinfo decides
+  }
+  return out;
 }
 
 Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,
@@ -254,9 +275,9 @@ std::uint64_t own_pid_ns() {
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
-bool owner_running(const Owner& owner) {
+bool owner_running(const Owner& owner, std::uint64_t our_pid_ns) {
   // Not of our pid namespace: we cannot tell, so it is not ours to clean up.
-  if (owner.pid_ns != own_pid_ns()) return true;
+  if (owner.pid_ns != our_pid_ns) return true;
   auto st = read_stat(owner.pid);
   return st && st->state != 'Z' && st->state != 'X' && st->start_time == owner.start_time;
 }
@@ -318,15 +339,20 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
 // the same init script or unit) finds the directory by its name, sees that its owner
 // (pid + start time, in our pid namespace) no longer runs, and kills and removes what was
 // left. A cgroup made in another pid namespace is never judged.
-void clean_stale(const std::string& parent_dir, const OpenExisting& open) {
+void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open) {
   std::vector<std::string> stale;
-  {
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(parent_dir.c_str()), ::closedir);
-    if (!dir) return;
-    while (const dirent* e = ::readdir(dir.get())) {
+  // getdents64 on the caller's fd: no opendir of a path of its own, on the path of every start
+  // (issue 11).
+  alignas(dirent64) char buf[2048];
+  for (;;) {
+    const ssize_t n = ::getdents64(parent_fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const dirent64*>(buf + at);
+      at += e->d_reclen;
       if (e->d_type != DT_DIR) continue;
       auto owner = parse_app_cgroup_name(e->d_name);
-      if (owner && !owner_running(*owner)) stale.emplace_back(e->d_name);
+      if (owner && !owner_running(*owner, self.pid_ns)) stale.emplace_back(e->d_name);
     }
   }
   // Best effort: what cannot be cleaned now stays stale, and the next start tries again.
@@ -477,31 +503,41 @@ std::unique_ptr<AppCgroup> create_none() { return std::make_unique<NoneCgroup>()
 Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std::string* fallback) {
   using namespace cgroup_detail;
   if (mode == core::CgroupMode::kNone) return create_none();
-  auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
-  auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
-  if (!mountinfo || !proc_cgroup) {
+  // Without /proc (a container's PID 1 before its mounts): none for auto, an error otherwise.
+  const auto unreadable = [&](Error err) -> Result<std::unique_ptr<AppCgroup>> {
     if (mode == core::CgroupMode::kAuto) {
       if (fallback != nullptr) {
-        *fallback = "no cgroup (" + (!mountinfo ? mountinfo : proc_cgroup).error().message +
-                    "): tracking the app as subreaper with /proc";
+        *fallback = "no cgroup (" + err.message + "): tracking the app as subreaper with /proc";
       }
       return create_none();
     }
-    const char* what = mode == core::CgroupMode::kV2 ? "cgroup v2" : "cgroup v1";
-    return (!mountinfo ? std::move(mountinfo).error() : std::move(proc_cgroup).error()).with(what);
+    return std::move(err).with(mode == core::CgroupMode::kV2 ? "cgroup v2" : "cgroup v1");
+  };
+  auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
+  if (!proc_cgroup) return unreadable(std::move(proc_cgroup).error());
+  // /proc/self/mountinfo is generated afresh at each read, which costs more than all the rest
+  // of the v2 set-up (issue 11): read only where statmount cannot tell where v2 is.
+  std::optional<Result<std::string>> mountinfo;
+  const auto read_mountinfo = [&]() -> const Result<std::string>& {
+    if (!mountinfo) mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
+    return *mountinfo;
+  };
+
+  Result<std::unique_ptr<AppCgroup>> v2 = logic_error("not tried");
+  if (mode != core::CgroupMode::kV1) {
+    auto h = find_v2_in_mounts(usual_cgroup2_mounts(), *proc_cgroup);
+    if (!h) {
+      if (!read_mountinfo()) return unreadable(read_mountinfo().error());
+      h = find_v2_hierarchy(*read_mountinfo(), *proc_cgroup);
+    }
+    v2 = h ? create_v2(*h)
+           : Result<std::unique_ptr<AppCgroup>>(std::move(h).error().with("cgroup v2"));
+    if (v2 || mode == core::CgroupMode::kV2) return v2;
   }
-  switch (mode) {
-    case core::CgroupMode::kV2:
-      return create_v2(*mountinfo, *proc_cgroup);
-    case core::CgroupMode::kV1:
-      return create_v1(*mountinfo, *proc_cgroup);
-    default:
-      break;
-  }
+  if (!read_mountinfo()) return unreadable(read_mountinfo().error());
+  auto v1 = create_v1(*read_mountinfo(), *proc_cgroup);
+  if (mode == core::CgroupMode::kV1) return v1;
   // auto: the first backend that can be set up here; none always can.
-  auto v2 = create_v2(*mountinfo, *proc_cgroup);
-  if (v2) return v2;
-  auto v1 = create_v1(*mountinfo, *proc_cgroup);
   if (fallback != nullptr) {
     *fallback = v1 ? "using cgroup v1 (v2: " + v2.error().message + ")"
                    : "no cgroup (v2: " + v2.error().message + "; v1: " + v1.error().message +

@@ -1,6 +1,7 @@
 // The app's cgroup (SPEC 5): one interface over three backends, chosen once at start.
 //   v2   a child of the supervisor's own cgroup in the unified hierarchy, wherever it is
-//        mounted (found in /proc/self/mountinfo); CLONE_INTO_CGROUP; cgroup.kill; cgroup.events
+//        mounted (statmount at the usual places, else /proc/self/mountinfo); CLONE_INTO_CGROUP;
+//        cgroup.kill; cgroup.events
 //   v1   a child of the supervisor's own cgroup in a v1 hierarchy (freezer preferred, so that
 //        kill-all can freeze, kill each, thaw); the child joins before exec
 //   none no cgroup: the app's processes are the supervisor's descendants, read from /proc
@@ -36,8 +37,8 @@ class AppCgroup {
   // Whether any process of the app remains.
   virtual Result<bool> populated() const = 0;
 
-  // A fd that becomes readable when the cgroup's population may have changed (inotify on
-  // cgroup.events), or -1 where no such event exists (v1, none). After it fires, call
+  // A fd that signals EPOLLPRI (POLLPRI) when the cgroup's population may have changed
+  // (cgroup.events itself), or -1 where no such event exists (v1, none). After it fires, call
   // drain_events() and then populated().
   virtual int events_fd() const { return -1; }
   virtual void drain_events() {}

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/proc_parse.hpp"
 #include "os/cgroup.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
@@ -33,6 +34,9 @@ struct Hierarchy {
 // The cgroup2 hierarchy, from the texts of /proc/self/mountinfo and /proc/self/cgroup.
 // Errors say what is missing ("no cgroup2 mount in /proc/self/mountinfo").
 Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup);
+// The same from cgroup2 mounts found otherwise (usual_cgroup2_mounts).
+Result<Hierarchy> find_v2_in_mounts(std::vector<core::MountEntry> mounts,
+                                    std::string_view proc_cgroup);
 // The v1 hierarchy holding controller ("freezer", "memory", "name=systemd", …).
 Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,
                                     std::string_view controller);
@@ -74,8 +78,9 @@ Result<void> remove_tree(const std::string& dir);
 
 // Whether /proc/PID/cgroup puts pid in the cgroup rel_path (or below) of hierarchy id.
 bool pid_in_cgroup(int pid, int hierarchy_id, std::string_view rel_path);
-// Whether the process owner.pid runs and started at owner.start_time.
-bool owner_running(const Owner& owner);
+// Whether the process owner.pid runs and started at owner.start_time. our_pid_ns: own_pid_ns(),
+// for a caller that judges many owners.
+bool owner_running(const Owner& owner, std::uint64_t our_pid_ns = own_pid_ns());
 // This process as an Owner (pid and /proc/self/stat start time).
 Result<Owner> self_owner();
 
@@ -90,17 +95,26 @@ Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list,
 // (freezing, stale clean-up), where the kernel offers no notification.
 bool wait_until(const std::function<bool()>& pred, int timeout_ms);
 
-// Stale clean-up (see create_app_cgroup): for each child of parent_dir named for a supervisor
-// that no longer runs, open() it, SIGKILL everything in it, wait (bounded) until it is empty,
-// and remove it. Best-effort: a directory that resists is left for the next supervisor.
+// Stale clean-up (see create_app_cgroup): for each child of the cgroup directory parent_fd (an
+// O_DIRECTORY fd, whose offset this uses up) named for a supervisor of our pid namespace
+// (self.pid_ns) that no longer runs, open() it, SIGKILL everything in it, wait (bounded) until
+// it is empty, and remove it. Best-effort: a directory that resists is left for the next
+// supervisor.
 using OpenExisting = std::function<Result<std::unique_ptr<AppCgroup>>(const std::string& name)>;
-void clean_stale(const std::string& parent_dir, const OpenExisting& open);
+void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open);
+
+// The cgroup2 mount at /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid), found with
+// statmount instead of /proc/self/mountinfo (issue 11): none where it is elsewhere or the
+// kernel cannot tell (before Linux 6.8), and then mountinfo decides.
+std::vector<core::MountEntry> usual_cgroup2_mounts();
 
 // ---- Backends. ----
 
 // v2: creates the app cgroup beside us (or beside a `supervisor` leaf, see cgroup_v2.cpp).
 Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
                                              const std::string& proc_cgroup);
+// v2 in a hierarchy already found.
+Result<std::unique_ptr<AppCgroup>> create_v2(const Hierarchy& h);
 // v2 on an existing directory (rel_path as /proc/PID/cgroup names it).
 Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::string& rel_path);
 // The SIGKILL fallback for kernels without cgroup.kill (freeze, kill each, thaw); exposed so

@@ -120,7 +120,9 @@ Result<std::unique_ptr<AppCgroup>> create_v1(const std::string& mountinfo,
   for (const char* controller : kControllers) {
     auto h = find_v1_hierarchy(mountinfo, proc_cgroup, controller);
     if (h) {
-      clean_stale(h->own_dir, [&](const std::string& n) { return open_v1(*h, n); });
+      if (UniqueFd own(::open(h->own_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); own) {
+        clean_stale(own.get(), *self, [&](const std::string& n) { return open_v1(*h, n); });
+      }
       const std::string dir = h->own_dir + "/" + name;
       if (::mkdir(dir.c_str(), 0755) == 0) {
         auto cg = open_v1(*h, name);

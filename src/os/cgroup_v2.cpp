@@ -2,7 +2,6 @@
 // mounted (/sys/fs/cgroup on pure-v2 systems, /sys/fs/cgroup/unified on hybrid ones).
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,13 +19,12 @@ constexpr const char* kLeaf = "supervisor";
 class V2Cgroup final : public AppCgroup {
  public:
   V2Cgroup(std::string dir, std::string rel_path, UniqueFd dir_fd, UniqueFd procs_fd,
-           UniqueFd events_file, UniqueFd events_fd)
+           UniqueFd events_file)
       : dir_(std::move(dir)),
         rel_path_(std::move(rel_path)),
         dir_fd_(std::move(dir_fd)),
         procs_fd_(std::move(procs_fd)),
-        events_file_(std::move(events_file)),
-        events_fd_(std::move(events_fd)) {}
+        events_file_(std::move(events_file)) {}
   // Best-effort, for error paths: the normal path calls remove() once the app has ended.
   ~V2Cgroup() override { (void)remove(); }
 
@@ -38,7 +36,7 @@ class V2Cgroup final : public AppCgroup {
   // before exec.
   int clone_fd() const override { return killed_ ? -1 : dir_fd_.get(); }
   int join_fd() const override { return procs_fd_.get(); }
-  int events_fd() const override { return events_fd_.get(); }
+  int events_fd() const override { return events_file_.get(); }
 
   // Reading the file is what re-arms its EPOLLPRI notification (kernfs tracks the event count
   // per open file).
@@ -156,7 +154,6 @@ class V2Cgroup final : public AppCgroup {
   UniqueFd dir_fd_;
   UniqueFd procs_fd_;
   UniqueFd events_file_;
-  UniqueFd events_fd_;
   mutable bool no_memory_events_ = false;
   bool killed_ = false;  // cgroup.kill was used: see clone_fd()
   bool removed_ = false;
@@ -168,12 +165,10 @@ class V2Cgroup final : public AppCgroup {
 // cgroup.type), but where controllers are enabled for our children (the rule applies), or where
 // systemd delegated the cgroup to us (it marks it with a trusted./user.delegate xattr,
 // systemd >= 251) and expects processes only in leaves.
-bool needs_leaf(const std::string& own_dir) {
-  UniqueFd dir(::open(own_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return false;
+bool needs_leaf(int own_fd, const std::string& own_dir) {
   struct stat st {};
-  if (::fstatat(dir.get(), "cgroup.type", &st, 0) != 0) return false;
-  if (auto sub = read_text_at(dir.get(), "cgroup.subtree_control"); sub && !trim(*sub).empty()) {
+  if (::fstatat(own_fd, "cgroup.type", &st, 0) != 0) return false;
+  if (auto sub = read_text_at(own_fd, "cgroup.subtree_control"); sub && !trim(*sub).empty()) {
     return true;
   }
   char value[8];
@@ -203,31 +198,28 @@ Result<void> enter_leaf(const std::string& own_dir) {
 
 }  // namespace
 
+namespace {
+
+Result<std::unique_ptr<AppCgroup>> open_v2_at(UniqueFd dir_fd, const std::string& dir,
+                                              const std::string& rel_path) {
+  // cgroup.events signals a change with EPOLLPRI (cgroup-v2.rst), which the caller's loop
+  // watches for on this very fd: no epoll instance of our own, no inotify (closing an inotify
+  // fd waits for an SRCU grace period: milliseconds at every exit). The root cgroup has none,
+  // and cannot be populated-tracked or killed: ENOENT.
+  UniqueFd events_file(::openat(dir_fd.get(), "cgroup.events", O_RDONLY | O_CLOEXEC));
+  if (!events_file) return errno_error("opening " + dir + "/cgroup.events");
+  UniqueFd procs_fd(::openat(dir_fd.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  if (!procs_fd) return errno_error("opening " + dir + "/cgroup.procs");
+  return std::unique_ptr<AppCgroup>(std::make_unique<V2Cgroup>(
+      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_file)));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::string& rel_path) {
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir_fd) return errno_error("opening " + dir);
-  // Not the root cgroup, which has no cgroup.events and cannot be populated-tracked or killed.
-  struct stat st {};
-  if (::fstatat(dir_fd.get(), "cgroup.events", &st, 0) != 0) {
-    return errno_error(dir + "/cgroup.events");
-  }
-  UniqueFd procs_fd(::openat(dir_fd.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC));
-  if (!procs_fd) return errno_error("opening " + dir + "/cgroup.procs");
-  // cgroup.events signals a change with EPOLLPRI (cgroup-v2.rst). An epoll instance of its own
-  // turns that into plain readability for the caller's loop. (inotify would do as well, but
-  // closing an inotify fd waits for an SRCU grace period: milliseconds at every exit.)
-  UniqueFd events_file(::openat(dir_fd.get(), "cgroup.events", O_RDONLY | O_CLOEXEC));
-  if (!events_file) return errno_error("opening " + dir + "/cgroup.events");
-  UniqueFd events_fd(::epoll_create1(EPOLL_CLOEXEC));
-  if (!events_fd) return errno_error("epoll_create1");
-  epoll_event ev{};
-  ev.events = EPOLLPRI;
-  if (::epoll_ctl(events_fd.get(), EPOLL_CTL_ADD, events_file.get(), &ev) != 0) {
-    return errno_error("watching " + dir + "/cgroup.events");
-  }
-  return std::unique_ptr<AppCgroup>(std::make_unique<V2Cgroup>(
-      dir, rel_path, std::move(dir_fd), std::move(procs_fd), std::move(events_file),
-      std::move(events_fd)));
+  return open_v2_at(std::move(dir_fd), dir, rel_path);
 }
 
 Result<int> v2_kill_by_freezing(AppCgroup& cg, int sig) {
@@ -238,31 +230,41 @@ Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
                                              const std::string& proc_cgroup) {
   auto h = find_v2_hierarchy(mountinfo, proc_cgroup);
   if (!h) return std::move(h).error().with("cgroup v2");
+  return create_v2(*h);
+}
+
+Result<std::unique_ptr<AppCgroup>> create_v2(const Hierarchy& h) {
   auto self = self_owner();
   if (!self) return std::move(self).error().with("cgroup v2");
+  // One fd of our own cgroup for the stale sweep, the leaf check and the new cgroup: each path
+  // lookup, open and close is on the path of every start (issue 11).
+  UniqueFd own(::open(h.own_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!own) return errno_error("opening " + h.own_dir).with("cgroup v2");
 
-  clean_stale(h->own_dir, [&](const std::string& name) {
-    return open_v2(h->own_dir + "/" + name, child_path(h->own_path, name));
+  clean_stale(own.get(), *self, [&](const std::string& name) {
+    return open_v2(h.own_dir + "/" + name, child_path(h.own_path, name));
   });
 
-  const bool leaf = needs_leaf(h->own_dir);
+  const bool leaf = needs_leaf(own.get(), h.own_dir);
   if (leaf) {
-    if (auto r = enter_leaf(h->own_dir); !r) return std::move(r).error().with("cgroup v2");
+    if (auto r = enter_leaf(h.own_dir); !r) return std::move(r).error().with("cgroup v2");
   }
   const std::string name = app_cgroup_name(*self);
-  const std::string dir = h->own_dir + "/" + name;
-  if (::mkdir(dir.c_str(), 0755) != 0) {
+  const std::string dir = h.own_dir + "/" + name;
+  if (::mkdirat(own.get(), name.c_str(), 0755) != 0) {
     auto err = errno_error("creating " + dir).with("cgroup v2");
-    if (leaf) V2Cgroup::leave_leaf(h->own_dir);
+    if (leaf) V2Cgroup::leave_leaf(h.own_dir);
     return err;
   }
-  auto cg = open_v2(dir, child_path(h->own_path, name));
+  UniqueFd dir_fd(::openat(own.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto cg = dir_fd ? open_v2_at(std::move(dir_fd), dir, child_path(h.own_path, name))
+                   : Result<std::unique_ptr<AppCgroup>>(errno_error("opening " + dir));
   if (!cg) {
-    (void)::rmdir(dir.c_str());  // undoing our own mkdir; the error to report is cg's
-    if (leaf) V2Cgroup::leave_leaf(h->own_dir);
+    (void)::unlinkat(own.get(), name.c_str(), AT_REMOVEDIR);  // undoing our own mkdir
+    if (leaf) V2Cgroup::leave_leaf(h.own_dir);
     return std::move(cg).error().with("cgroup v2");
   }
-  if (leaf) static_cast<V2Cgroup&>(**cg).set_leaf_parent(h->own_dir);
+  if (leaf) static_cast<V2Cgroup&>(**cg).set_leaf_parent(h.own_dir);
   return cg;
 }
 

@@ -28,6 +28,10 @@ Result<void> EventLoop::add(int fd, std::uint64_t token) {
   return add_events(epfd_.get(), fd, EPOLLIN, token);
 }
 
+Result<void> EventLoop::add_priority_watch(int fd, std::uint64_t token) {
+  return add_events(epfd_.get(), fd, EPOLLPRI, token);
+}
+
 Result<void> EventLoop::add_hangup_watch(int fd, std::uint64_t token) {
   return add_events(epfd_.get(), fd, 0, token);  // EPOLLHUP and EPOLLERR are always reported
 }

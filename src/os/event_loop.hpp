@@ -14,6 +14,9 @@ class EventLoop {
   static Result<EventLoop> create();
 
   Result<void> add(int fd, std::uint64_t token);
+  // Reports fd when it signals an exceptional condition (EPOLLPRI), as cgroup.events does at
+  // each change of its values; it always reads, so readability would say nothing.
+  Result<void> add_priority_watch(int fd, std::uint64_t token);
   // Reports fd only when it hangs up or fails (EPOLLHUP, EPOLLERR), never for data. Regular
   // files, memfds included, cannot be watched: EPERM.
   Result<void> add_hangup_watch(int fd, std::uint64_t token);

@@ -48,6 +48,12 @@ bool wait_readable(int fd, int timeout_ms) {
   return ::poll(&p, 1, timeout_ms) == 1;
 }
 
+// cgroup.events: a change of its values is POLLPRI (it is always readable).
+bool wait_changed(int fd, int timeout_ms) {
+  pollfd p{fd, POLLPRI, 0};
+  return ::poll(&p, 1, timeout_ms) == 1;
+}
+
 int remaining_ms(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
@@ -272,7 +278,7 @@ TEST_P(CgroupLifecycle, TracksKillsAndRemovesTheWholeApp) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(kDeadlineMs);
     bool empty = false;
     bool woke = false;
-    while (!empty && wait_readable(cg->events_fd(), remaining_ms(deadline))) {
+    while (!empty && wait_changed(cg->events_fd(), remaining_ms(deadline))) {
       woke = true;
       cg->drain_events();
       auto now_populated = cg->populated();
