@@ -18,7 +18,6 @@
 
 #include "core/proc_parse.hpp"
 #include "os/cgroup_backends.hpp"
-#include "os/mounts.hpp"
 #include "os/proc.hpp"
 #include "util/strings.hpp"
 
@@ -82,11 +81,6 @@ Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view
   for (auto& m : core::parse_mountinfo(mountinfo)) {
     if (m.fs_type == "cgroup2") mounts.push_back(std::move(m));
   }
-  return find_v2_in_mounts(std::move(mounts), proc_cgroup);
-}
-
-Result<Hierarchy> find_v2_in_mounts(std::vector<core::MountEntry> mounts,
-                                    std::string_view proc_cgroup) {
   Hierarchy h;
   bool found = false;
   for (auto& e : core::parse_proc_cgroup(proc_cgroup)) {
@@ -99,21 +93,6 @@ Result<Hierarchy> find_v2_in_mounts(std::vector<core::MountEntry> mounts,
   if (mounts.empty()) return logic_error("no cgroup2 mount in /proc/self/mountinfo");
   if (!found) return logic_error("no \"0::\" line in /proc/self/cgroup");
   return locate(mounts, std::move(h), "cgroup2");
-}
-
-std::vector<core::MountEntry> usual_cgroup2_mounts() {
-  std::vector<core::MountEntry> out;
-  // The hybrid place first: where it exists, /sys/fs/cgroup is a tmpfs; where it does not, the
-  // lookup fails at once (ENOENT).
-  for (const char* path : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"}) {
-    auto m = mount_at(path);
-    if (m && m->fs_type == "cgroup2") {
-      out.push_back(std::move(*m));
-      break;
-    }
-    if (!m && m.error().code == ENOSYS) break;  // before Linux 6.8: mountinfo decides
-  }
-  return out;
 }
 
 Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,
@@ -515,27 +494,17 @@ Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std:
   };
   auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
   if (!proc_cgroup) return unreadable(std::move(proc_cgroup).error());
-  // /proc/self/mountinfo is generated afresh at each read, which costs more than all the rest
-  // of the v2 set-up (issue 11): read only where statmount cannot tell where v2 is.
-  std::optional<Result<std::string>> mountinfo;
-  const auto read_mountinfo = [&]() -> const Result<std::string>& {
-    if (!mountinfo) mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
-    return *mountinfo;
-  };
+  auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
+  if (!mountinfo) return unreadable(std::move(mountinfo).error());
 
   Result<std::unique_ptr<AppCgroup>> v2 = logic_error("not tried");
   if (mode != core::CgroupMode::kV1) {
-    auto h = find_v2_in_mounts(usual_cgroup2_mounts(), *proc_cgroup);
-    if (!h) {
-      if (!read_mountinfo()) return unreadable(read_mountinfo().error());
-      h = find_v2_hierarchy(*read_mountinfo(), *proc_cgroup);
-    }
+    auto h = find_v2_hierarchy(*mountinfo, *proc_cgroup);
     v2 = h ? create_v2(*h)
            : Result<std::unique_ptr<AppCgroup>>(std::move(h).error().with("cgroup v2"));
     if (v2 || mode == core::CgroupMode::kV2) return v2;
   }
-  if (!read_mountinfo()) return unreadable(read_mountinfo().error());
-  auto v1 = create_v1(*read_mountinfo(), *proc_cgroup);
+  auto v1 = create_v1(*mountinfo, *proc_cgroup);
   if (mode == core::CgroupMode::kV1) return v1;
   // auto: the first backend that can be set up here; none always can.
   if (fallback != nullptr) {

@@ -34,9 +34,6 @@ struct Hierarchy {
 // The cgroup2 hierarchy, from the texts of /proc/self/mountinfo and /proc/self/cgroup.
 // Errors say what is missing ("no cgroup2 mount in /proc/self/mountinfo").
 Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup);
-// The same from cgroup2 mounts found otherwise (usual_cgroup2_mounts).
-Result<Hierarchy> find_v2_in_mounts(std::vector<core::MountEntry> mounts,
-                                    std::string_view proc_cgroup);
 // The v1 hierarchy holding controller ("freezer", "memory", "name=systemd", …).
 Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,
                                     std::string_view controller);
@@ -102,11 +99,6 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms);
 // supervisor.
 using OpenExisting = std::function<Result<std::unique_ptr<AppCgroup>>(const std::string& name)>;
 void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open);
-
-// The cgroup2 mount at /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified (hybrid), found with
-// statmount instead of /proc/self/mountinfo (issue 11): none where it is elsewhere or the
-// kernel cannot tell (before Linux 6.8), and then mountinfo decides.
-std::vector<core::MountEntry> usual_cgroup2_mounts();
 
 // ---- Backends. ----
 

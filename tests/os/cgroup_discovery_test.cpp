@@ -98,21 +98,6 @@ TEST(CgroupDiscovery, ContainerMountRoots) {
   EXPECT_FALSE(find_v2_hierarchy(mountinfo, "0::/../other\n"));     // outside our cgroupns
 }
 
-// The mounts statmount found at the usual places (usual_cgroup2_mounts): the same rules.
-TEST(CgroupDiscovery, GivenMounts) {
-  const std::vector<core::MountEntry> usual{{"/", "/sys/fs/cgroup", "cgroup2", ""}};
-  auto v2 = find_v2_in_mounts(usual, "0::/system.slice/x.service\n");
-  ASSERT_TRUE(v2) << v2.error().message;
-  EXPECT_EQ(v2->own_dir, "/sys/fs/cgroup/system.slice/x.service");
-  const std::vector<core::MountEntry> subtree{{"/docker/abc", "/sys/fs/cgroup", "cgroup2", ""}};
-  auto container = find_v2_in_mounts(subtree, "0::/docker/abc/app\n");
-  ASSERT_TRUE(container);
-  EXPECT_EQ(container->own_dir, "/sys/fs/cgroup/app");
-  // Not shown by that mount, or no mount at all: the caller reads mountinfo instead.
-  EXPECT_FALSE(find_v2_in_mounts(subtree, "0::/other\n"));
-  EXPECT_FALSE(find_v2_in_mounts({}, "0::/\n"));
-}
-
 TEST(CgroupNames, RoundTripAndPaths) {
   EXPECT_EQ(app_cgroup_name({4711, 123456, 4026531836}), "supervisor.4711.123456.4026531836");
   auto owner = parse_app_cgroup_name("supervisor.4711.123456.4026531836");
