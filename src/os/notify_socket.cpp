@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -217,8 +218,10 @@ int NotifySocket::remove_stale_neighbours() const {
   return removed;
 }
 
-Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
-  std::string buffer(max_bytes, '\0');
+Result<std::optional<Datagram>> NotifySocket::receive() {
+  // On the stack, and only the datagram's bytes copied out: the EAGAIN that ends every drain,
+  // and every WATCHDOG=1, cost no 4 KiB allocation.
+  std::array<char, core::kMaxNotifyBytes> buffer;
   iovec iov{buffer.data(), buffer.size()};
   constexpr std::size_t kControlSize =
       CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(sizeof(int) * kScmMaxFd);
@@ -247,8 +250,7 @@ Result<std::optional<Datagram>> NotifySocket::receive(std::size_t max_bytes) {
   for (int fd : received.fds) d.fds.emplace_back(fd);
   d.pid = received.pid.value_or(0);
   d.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
-  buffer.resize(std::min(static_cast<std::size_t>(n), max_bytes));
-  d.bytes = std::move(buffer);
+  d.bytes.assign(buffer.data(), std::min(static_cast<std::size_t>(n), buffer.size()));
   return std::optional<Datagram>(std::move(d));
 }
 

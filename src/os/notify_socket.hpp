@@ -70,9 +70,9 @@ class NotifySocket {
   int remove_stale_neighbours() const;
 
   // Takes one datagram. nullopt when none is waiting (EAGAIN); callers loop until nullopt on
-  // each readiness. Datagrams larger than `max_bytes` come back with truncated set (the rest
-  // is gone). An error is a socket failure, not a bad datagram.
-  Result<std::optional<Datagram>> receive(std::size_t max_bytes = core::kMaxNotifyBytes);
+  // each readiness. Datagrams larger than core::kMaxNotifyBytes come back with truncated set
+  // (the rest is gone). An error is a socket failure, not a bad datagram.
+  Result<std::optional<Datagram>> receive();
 
  private:
   NotifySocket(UniqueFd fd, std::string address, std::string path)
