@@ -15,14 +15,20 @@ namespace {
 class Spawning : public E2ETest {
  protected:
   // Runs `testapp state` under a supervisor started with a dirty signal state.
-  std::optional<Match> app_state() {
-    RunOptions options;
+  std::optional<Match> app_state(RunOptions options = {}) {
     options.ignore_signals = {SIGPIPE, SIGINT, SIGHUP, SIGUSR2};
     options.block_signals = {SIGUSR1, SIGHUP, SIGTERM, SIGCHLD, SIGALRM};
     run_ = std::make_unique<SupervisedRun>(supervise({}, {"state"}), options);
     return run_->expect_out(
         R"(^blocked=([0-9a-f]+) ignored=([0-9a-f]+) fds=(\S*) pgid=(\d+) pid=(\d+) sid=(\d+) )"
         R"(cgroups=(\S*)$)");
+  }
+  // The cgroups in the state line are the supervisor's app cgroup (unless --cgroup=none).
+  void expect_started_in_app_cgroup(const Match& state) {
+    if (cgroup_mode() == "none") return;
+    EXPECT_NE(state.groups[7].find("/supervisor." + std::to_string(run_->pid()) + "."),
+              std::string::npos)
+        << "not in the supervisor's app cgroup at start: " << state.line;
   }
   void TearDown() override {
     if (run_) {
@@ -76,11 +82,30 @@ TEST_F(Spawning, AppStartsInItsCgroup) {
   std::replace(now.begin(), now.end(), '\n', ';');
   if (!now.empty() && now.back() == ';') now.pop_back();
   EXPECT_EQ(state->groups[7], now) << state->line;
-  if (cgroup_mode() != "none") {
-    EXPECT_NE(state->groups[7].find("/supervisor." + std::to_string(run_->pid()) + "."),
-              std::string::npos)
-        << "not in the supervisor's app cgroup at start: " << state->line;
-  }
+  expect_started_in_app_cgroup(*state);
+}
+
+// Where clone3 is refused (ENOSYS: a kernel before 5.3, or a container runtime's seccomp profile
+// that predates it), the supervisor spawns with vfork and the child joins the cgroup itself
+// before its exec: the same clean state, the same cgroup, and restarts work.
+TEST_F(Spawning, WithoutClone3TheAppStartsCleanInItsCgroup) {
+  RunOptions options;
+  options.without_clone3 = true;
+  auto state = app_state(options);
+  ASSERT_TRUE(state) << run_->log();
+  EXPECT_EQ(hex(state->groups[1]), 0u) << state->line;
+  EXPECT_EQ(hex(state->groups[2]), 0u) << state->line;
+  EXPECT_EQ(state->groups[3], "0,1,2") << state->line;
+  EXPECT_EQ(state->groups[4], state->groups[5]) << "pgid != pid: " << state->line;
+  expect_started_in_app_cgroup(*state);
+}
+
+TEST_F(Spawning, WithoutClone3RestartsAndExitStatusesWork) {
+  RunOptions options;
+  options.without_clone3 = true;
+  SupervisedRun run(supervise({"-e", "-l", "0", "--max-restarts=1"}, {"exit", "3"}), options);
+  EXPECT_EQ(run.wait_exit(), 3) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, kStarted), 2) << run.log();
 }
 
 TEST_F(Spawning, AppRunsInItsOwnProcessGroup) {
