@@ -80,8 +80,10 @@ wait_for() {
 # grep reads its whole input in pipelines: with -q it could exit first, and under pipefail the
 # writer's SIGPIPE would make a match a failure.
 logs_have() { pm logs "$1" 2>&1 | grep -- "$2" >/dev/null; }   # logs_have CONTAINER PATTERN
-state() { pm inspect -f '{{.State.Status}}/{{.State.ExitCode}}' "$1" 2>/dev/null; }
-exited() { case $(state "$1") in exited/*|stopped/*|"") return 0;; *) return 1;; esac; }
+# podman says "stopped" between the container's end and its clean-up (conmon's exit command),
+# "exited" after: both mean the process is gone, and which one a check sees is a race.
+state() { pm inspect -f '{{.State.Status}}/{{.State.ExitCode}}' "$1" 2>/dev/null | sed 's|^stopped/|exited/|'; }
+exited() { case $(state "$1") in exited/*|"") return 0;; *) return 1;; esac; }
 app_pid() { pm exec "$1" cat /proc/1/task/1/children 2>/dev/null | awk '{print $1}'; }  # PID 1's child
 show_logs() { pm logs "$1" 2>&1 | tail -n 15 | sed "s/^/  $1: /"; }
 probe() {  # probe CONTAINER ready|alive [STATUS-FILE]: the probe's exit status
