@@ -71,14 +71,19 @@ Result<UniqueFd> open_receiver(const SocketAddress& address, std::string_view wh
   return fd;
 }
 
+// What create_at names a socket file: "<prefix><pid>-" + kRandomChars random characters of
+// kNameAlphabet + kSocketSuffix (is_notify_socket_name recognises exactly that).
+constexpr std::string_view kNameAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t kRandomChars = 6;
+constexpr std::string_view kSocketSuffix = ".notify";
+
 // `length` random letters and digits, for names nobody can guess and bind first.
 Result<std::string> random_name(std::size_t length) {
   std::string bytes(length, '\0');
   if (::getrandom(bytes.data(), length, 0) != static_cast<ssize_t>(length)) {
     return errno_error("getrandom");
   }
-  for (char& c : bytes)
-    c = "abcdefghijklmnopqrstuvwxyz0123456789"[static_cast<unsigned char>(c) % 36];
+  for (char& c : bytes) c = kNameAlphabet[static_cast<unsigned char>(c) % kNameAlphabet.size()];
   return bytes;
 }
 
@@ -168,16 +173,16 @@ void NotifySocket::remove_files() noexcept {
 }
 
 bool is_notify_socket_name(std::string_view name, std::string_view prefix) {
-  constexpr std::string_view kSuffix = ".notify";
-  constexpr std::size_t kRandom = 6;
   if (name.substr(0, prefix.size()) != prefix) return false;
   name.remove_prefix(prefix.size());
   const std::size_t digits = name.find_first_not_of("0123456789");
   if (digits == 0 || digits == std::string_view::npos || name[digits] != '-') return false;
   name.remove_prefix(digits + 1);
-  if (name.size() != kRandom + kSuffix.size() || name.substr(kRandom) != kSuffix) return false;
-  return name.substr(0, kRandom).find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") ==
-         std::string_view::npos;
+  if (name.size() != kRandomChars + kSocketSuffix.size() ||
+      name.substr(kRandomChars) != kSocketSuffix) {
+    return false;
+  }
+  return name.substr(0, kRandomChars).find_first_not_of(kNameAlphabet) == std::string_view::npos;
 }
 
 namespace {
@@ -285,18 +290,17 @@ Result<NotifySocket> NotifySocket::create_at(const std::string& base, const std:
   // never follows a symlink (EADDRINUSE for any existing name), so nobody can pre-create it
   // or swap in a trap, even in /tmp; a taken name is simply retried with another.
   const std::string stem = base + "/" + prefix + std::to_string(::getpid()) + "-";
-  constexpr std::string_view kSuffix = ".notify";
-  constexpr std::size_t kRandom = 6;
-  if (stem.size() + kRandom + kSuffix.size() > kMaxSunPath) {
-    return errno_error(stem + std::string(kRandom, 'X') + std::string(kSuffix), ENAMETOOLONG);
+  if (stem.size() + kRandomChars + kSocketSuffix.size() > kMaxSunPath) {
+    return errno_error(stem + std::string(kRandomChars, 'X') + std::string(kSocketSuffix),
+                       ENAMETOOLONG);
   }
   // The socket's mode comes from the umask at bind: set it so, without a window in which the
   // socket is more open than asked. connect(2) needs write permission on the socket file.
   const mode_t mask = access == SocketAccess::kAnyUser ? 0111 : 0177;
   for (int attempt = 0;; ++attempt) {
-    auto name = random_name(kRandom);
+    auto name = random_name(kRandomChars);
     if (!name) return std::move(name).error();
-    const std::string path = stem + *name + std::string(kSuffix);
+    const std::string path = stem + *name + std::string(kSocketSuffix);
     auto address = to_sockaddr(path);
     if (!address) return std::move(address).error();
     const mode_t old = ::umask(mask);
