@@ -11,8 +11,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& e : sup::core::parse_proc_cgroup(in)) {
     sup::fuzz::check(e.hierarchy >= 0, "a hierarchy id");
   }
-  for (const auto& m : sup::core::parse_mountinfo(in)) {
-    sup::fuzz::check(m.mount_point.size() <= in.size(), "unescaping never grows");
+  for (const std::string_view type : {"cgroup2", "cgroup"}) {
+    for (const auto& m : sup::core::parse_mountinfo(in, type)) {
+      sup::fuzz::check(m.fs_type == type, "only the type asked for");
+      sup::fuzz::check(m.mount_point.size() <= in.size(), "unescaping never grows");
+    }
   }
   sup::fuzz::check(sup::core::strip_deleted(in).size() <= in.size(), "strip_deleted shrinks");
   return 0;

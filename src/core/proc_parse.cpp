@@ -1,5 +1,7 @@
 #include "core/proc_parse.hpp"
 
+#include <array>
+
 #include "util/strings.hpp"
 
 namespace sup::core {
@@ -76,15 +78,22 @@ std::string unescape_octal(std::string_view s) {
 }
 }  // namespace
 
-std::vector<MountEntry> parse_mountinfo(std::string_view text) {
+std::vector<MountEntry> parse_mountinfo(std::string_view text, std::string_view fs_type) {
   std::vector<MountEntry> out;
-  for (auto line : split(text, '\n')) {
-    if (line.empty()) continue;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const std::string_view line = text.substr(0, nl);
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    // The type is checked before anything else is taken apart: a start-up reads the whole
+    // table for one or two cgroup mounts among dozens.
     const auto sep = line.find(" - ");
     if (sep == std::string_view::npos) continue;
-    auto left = split(line.substr(0, sep), ' ');
-    auto right = split(line.substr(sep + 3), ' ');
-    if (left.size() < 5 || right.size() < 3) continue;
+    std::array<std::string_view, 3> right;  // type, source, super options
+    if (split_first(line.substr(sep + 3), ' ', right) < right.size() || right[0] != fs_type) {
+      continue;
+    }
+    std::array<std::string_view, 5> left;  // id, parent, major:minor, root, mount point
+    if (split_first(line.substr(0, sep), ' ', left) < left.size()) continue;
     MountEntry m;
     m.root = unescape_octal(left[3]);
     m.mount_point = unescape_octal(left[4]);

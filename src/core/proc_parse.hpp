@@ -42,7 +42,8 @@ struct MountEntry {
   std::string fs_type;      // after " - "
   std::string super_options;  // last field: "rw,memory" for a v1 controller mount
 };
-std::vector<MountEntry> parse_mountinfo(std::string_view text);
+// Only the mounts of one filesystem type ("cgroup2", "cgroup").
+std::vector<MountEntry> parse_mountinfo(std::string_view text, std::string_view fs_type);
 
 // /proc/PID/exe's target with the " (deleted)" suffix dropped (a replaced binary).
 std::string_view strip_deleted(std::string_view exe);

@@ -18,6 +18,7 @@
 
 #include "core/proc_parse.hpp"
 #include "os/cgroup_backends.hpp"
+#include "os/mount_table.hpp"
 #include "os/proc.hpp"
 #include "util/strings.hpp"
 
@@ -69,7 +70,7 @@ Result<Hierarchy> locate(const std::vector<core::MountEntry>& mounts, Hierarchy 
     }
   }
   return logic_error("our cgroup " + h.own_path + " is outside every " + std::string(what) +
-                     " mount in /proc/self/mountinfo (mounted from " + mounts.front().root + ")");
+                     " mount (mounted from " + mounts.front().root + ")");
 }
 
 using Clock = std::chrono::steady_clock;
@@ -77,10 +78,11 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup) {
-  std::vector<core::MountEntry> mounts;
-  for (auto& m : core::parse_mountinfo(mountinfo)) {
-    if (m.fs_type == "cgroup2") mounts.push_back(std::move(m));
-  }
+  return find_v2_hierarchy(core::parse_mountinfo(mountinfo, "cgroup2"), proc_cgroup);
+}
+
+Result<Hierarchy> find_v2_hierarchy(const std::vector<core::MountEntry>& mounts,
+                                    std::string_view proc_cgroup) {
   Hierarchy h;
   bool found = false;
   for (auto& e : core::parse_proc_cgroup(proc_cgroup)) {
@@ -90,7 +92,7 @@ Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view
     h.own_path = std::move(*path);
     found = true;
   }
-  if (mounts.empty()) return logic_error("no cgroup2 mount in /proc/self/mountinfo");
+  if (mounts.empty()) return logic_error("no cgroup2 mount");
   if (!found) return logic_error("no \"0::\" line in /proc/self/cgroup");
   return locate(mounts, std::move(h), "cgroup2");
 }
@@ -114,8 +116,8 @@ Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view
     if (found) break;
   }
   std::vector<core::MountEntry> mounts;
-  for (auto& m : core::parse_mountinfo(mountinfo)) {
-    if (m.fs_type == "cgroup" && has_item(m.super_options, controller)) {
+  for (auto& m : core::parse_mountinfo(mountinfo, "cgroup")) {
+    if (has_item(m.super_options, controller)) {
       mounts.push_back(std::move(m));
     }
   }
@@ -494,16 +496,19 @@ Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std:
   };
   auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
   if (!proc_cgroup) return unreadable(std::move(proc_cgroup).error());
-  auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
-  if (!mountinfo) return unreadable(std::move(mountinfo).error());
 
   Result<std::unique_ptr<AppCgroup>> v2 = logic_error("not tried");
   if (mode != core::CgroupMode::kV1) {
-    auto h = find_v2_hierarchy(*mountinfo, *proc_cgroup);
+    auto mounts = cgroup2_mounts();
+    auto h = mounts ? find_v2_hierarchy(*mounts, *proc_cgroup)
+                    : Result<Hierarchy>(std::move(mounts).error());
     v2 = h ? create_v2(*h)
            : Result<std::unique_ptr<AppCgroup>>(std::move(h).error().with("cgroup v2"));
     if (v2 || mode == core::CgroupMode::kV2) return v2;
   }
+  // v1 needs each mount's super options (its controllers): the mountinfo text.
+  auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
+  if (!mountinfo) return unreadable(std::move(mountinfo).error());
   auto v1 = create_v1(*mountinfo, *proc_cgroup);
   if (mode == core::CgroupMode::kV1) return v1;
   // auto: the first backend that can be set up here; none always can.

@@ -1,6 +1,6 @@
 // The app's cgroup (SPEC 5): one interface over three backends, chosen once at start.
 //   v2   a child of the supervisor's own cgroup in the unified hierarchy, wherever it is
-//        mounted (statmount at the usual places, else /proc/self/mountinfo); CLONE_INTO_CGROUP;
+//        mounted (os/mount_table.hpp); CLONE_INTO_CGROUP;
 //        cgroup.kill; cgroup.events
 //   v1   a child of the supervisor's own cgroup in a v1 hierarchy (freezer preferred, so that
 //        kill-all can freeze, kill each, thaw); the child joins before exec

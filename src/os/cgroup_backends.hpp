@@ -31,8 +31,11 @@ struct Hierarchy {
   std::string own_dir;      // the directory of our cgroup: mount_point + own_path - mount root
 };
 
-// The cgroup2 hierarchy, from the texts of /proc/self/mountinfo and /proc/self/cgroup.
-// Errors say what is missing ("no cgroup2 mount in /proc/self/mountinfo").
+// The cgroup2 hierarchy, from the cgroup2 mounts (os/mount_table.hpp) and the text of
+// /proc/self/cgroup. Errors say what is missing ("no cgroup2 mount").
+Result<Hierarchy> find_v2_hierarchy(const std::vector<core::MountEntry>& mounts,
+                                    std::string_view proc_cgroup);
+// The same from the text of /proc/self/mountinfo.
 Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup);
 // The v1 hierarchy holding controller ("freezer", "memory", "name=systemd", …).
 Result<Hierarchy> find_v1_hierarchy(std::string_view mountinfo, std::string_view proc_cgroup,

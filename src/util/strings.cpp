@@ -59,6 +59,18 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
   }
 }
 
+std::size_t split_first(std::string_view text, char sep, std::span<std::string_view> out) {
+  std::size_t n = 0;
+  std::size_t start = 0;
+  while (n < out.size()) {
+    const auto pos = text.find(sep, start);
+    out[n++] = text.substr(start, pos == std::string_view::npos ? pos : pos - start);
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return n;
+}
+
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }

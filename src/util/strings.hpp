@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,10 @@ std::string_view trim(std::string_view text);
 
 // Splits on a separator character; empty fields are kept.
 std::vector<std::string_view> split(std::string_view text, char sep);
+
+// The first out.size() fields of split(text, sep), without allocating: how many there were, at
+// most out.size().
+std::size_t split_first(std::string_view text, char sep, std::span<std::string_view> out);
 
 bool starts_with(std::string_view text, std::string_view prefix);
 

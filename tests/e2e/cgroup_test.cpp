@@ -3,6 +3,7 @@
 // "supervisor" leaf holding the supervisor); with --cgroup=none, the app stays in the
 // supervisor's cgroups. The harness checks after every test that no such cgroup is left.
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include <map>
 
@@ -53,6 +54,25 @@ TEST_F(CgroupPlacement, AppRunsInCgroupMatchingTheMode) {
   }
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// The cgroup2 mount is found by listmount/statmount (Linux 6.8) or, where they are refused (an
+// older kernel, a container runtime's seccomp profile), in /proc/self/mountinfo: v2 either way.
+TEST_F(CgroupPlacement, WithoutListmountTheV2MountIsFoundInMountinfo) {
+  constexpr long kStatmount = 457, kListmount = 458;  // glibc 2.36's headers predate them
+  for (const bool refused : {false, true}) {
+    RunOptions options = without_cgroup_flag();
+    if (refused) options.refused_syscalls = {kListmount, kStatmount};
+    SupervisedRun run(supervise({"--cgroup=v2"}, {"print-signals"}), options);
+    auto ready = run.expect_out(R"(^ready pid=(\d+)$)");
+    if (!ready && !refused) GTEST_SKIP() << "no cgroup v2 here: " << run.log();
+    ASSERT_TRUE(ready) << "refused: " << refused << "\n" << run.log();
+    const std::regex own(R"((^|/)supervisor\.)" + std::to_string(run.pid()) + R"((\.\d+)+$)");
+    EXPECT_TRUE(std::regex_search(cgroups_of(static_cast<pid_t>(ready->num(1)))["0"], own))
+        << "refused: " << refused;
+    run.send(SIGTERM);
+    EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  }
 }
 
 }  // namespace

@@ -198,6 +198,23 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
   sigset_t block;
   sigemptyset(&block);
   for (int sig : options.block_signals) sigaddset(&block, sig);
+  // Each refused syscall -> ENOSYS, everything else allowed, as Docker's default profile
+  // answers a syscall it does not know (and the supervisor falls back on something older).
+  std::vector<sock_filter> filter = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+  };
+  const auto refused = options.refused_syscalls.size();
+  for (std::size_t i = 0; i < refused; ++i) {
+    const auto to_refusal = static_cast<unsigned char>(refused - i);  // past the later tests
+    filter.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                              static_cast<unsigned>(options.refused_syscalls[i]), to_refusal, 0));
+  }
+  filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+  sock_fprog seccomp_program{static_cast<unsigned short>(filter.size()), filter.data()};
 
   int out[2], err[2], status[2], info[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(status, O_CLOEXEC) != 0 ||
@@ -282,21 +299,9 @@ SupervisedRun::SupervisedRun(std::vector<std::string> args, RunOptions options) 
       }
     }
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) fail(4);
-    if (options.without_clone3) {
-      // clone3 -> ENOSYS, everything else allowed, as Docker's default profile answers a
-      // syscall it does not know (and glibc falls back on).
-      sock_filter filter[] = {
-          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-          BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-          BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-          BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      };
-      sock_fprog prog{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+    if (refused > 0) {
       if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(11);
-      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) fail(12);
+      if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &seccomp_program) != 0) fail(12);
     }
     if (options.pid_namespace) {
       if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) fail(8);

@@ -101,9 +101,10 @@ struct RunOptions {
   bool pid_namespace = false;            // the supervisor is PID 1 of a new PID namespace with
                                          // its own /proc, as in a container; pid() is its PID
                                          // as the test sees it
-  bool without_clone3 = false;           // clone3 fails with ENOSYS in the supervisor and its
-                                         // app (a seccomp filter), as under container runtimes'
-                                         // profiles older than the syscall, or a kernel < 5.3
+  std::vector<long> refused_syscalls;    // each fails with ENOSYS in the supervisor and its
+                                         // app (a seccomp filter, x86-64 only), as under a
+                                         // kernel or a container runtime's profile older than
+                                         // the syscall
 };
 
 inline RunOptions without_cgroup_flag() {

@@ -3,6 +3,7 @@
 // was started in. The harness starts the supervisor with signals ignored and blocked (a shell
 // started in the background, nohup, a careless init all do that).
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -90,7 +91,7 @@ TEST_F(Spawning, AppStartsInItsCgroup) {
 // before its exec: the same clean state, the same cgroup, and restarts work.
 TEST_F(Spawning, WithoutClone3TheAppStartsCleanInItsCgroup) {
   RunOptions options;
-  options.without_clone3 = true;
+  options.refused_syscalls = {SYS_clone3};
   auto state = app_state(options);
   ASSERT_TRUE(state) << run_->log();
   EXPECT_EQ(hex(state->groups[1]), 0u) << state->line;
@@ -102,7 +103,7 @@ TEST_F(Spawning, WithoutClone3TheAppStartsCleanInItsCgroup) {
 
 TEST_F(Spawning, WithoutClone3RestartsAndExitStatusesWork) {
   RunOptions options;
-  options.without_clone3 = true;
+  options.refused_syscalls = {SYS_clone3};
   SupervisedRun run(supervise({"-e", "-l", "0", "--max-restarts=1"}, {"exit", "3"}), options);
   EXPECT_EQ(run.wait_exit(), 3) << run.log();
   EXPECT_EQ(run.count(Stream::kErr, kStarted), 2) << run.log();

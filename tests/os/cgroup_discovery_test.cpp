@@ -76,7 +76,7 @@ TEST(CgroupDiscovery, V1Only) {
   const char* cgroup = "3:pids:/a/b\n2:freezer:/a\n";
   auto v2 = find_v2_hierarchy(mountinfo, cgroup);
   ASSERT_FALSE(v2);
-  EXPECT_EQ(v2.error().message, "no cgroup2 mount in /proc/self/mountinfo");
+  EXPECT_EQ(v2.error().message, "no cgroup2 mount");
   auto pids = find_v1_hierarchy(mountinfo, cgroup, "pids");
   ASSERT_TRUE(pids);
   EXPECT_EQ(pids->own_dir, "/cg/pids/a/b");

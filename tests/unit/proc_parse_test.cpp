@@ -220,22 +220,37 @@ TEST(ParseMountinfo, RealHybridSystem) {
       "cgroup cgroup rw,cpu,cpuacct\n"
       "36 30 0:32 /docker/abc /sys/fs/cgroup/memory rw,nosuid shared:16 - cgroup cgroup "
       "rw,memory\n";
-  const auto m = parse_mountinfo(text);
-  ASSERT_EQ(m.size(), 7u);
-  EXPECT_EQ(m[0].root, "/");
-  EXPECT_EQ(m[0].mount_point, "/");
-  EXPECT_EQ(m[0].fs_type, "ext4");
-  EXPECT_EQ(m[0].super_options, "rw,errors=remount-ro");
-  EXPECT_EQ(m[3].mount_point, "/sys/fs/cgroup/unified");
-  EXPECT_EQ(m[3].fs_type, "cgroup2");
-  EXPECT_EQ(m[3].super_options, "rw,nsdelegate");
-  EXPECT_EQ(m[4].fs_type, "cgroup");
-  EXPECT_EQ(m[4].super_options, "rw,xattr,name=systemd");
-  EXPECT_EQ(m[5].mount_point, "/sys/fs/cgroup/cpu,cpuacct");
-  EXPECT_EQ(m[5].super_options, "rw,cpu,cpuacct");
-  EXPECT_EQ(m[6].root, "/docker/abc");
-  EXPECT_EQ(m[6].mount_point, "/sys/fs/cgroup/memory");
-  EXPECT_EQ(m[6].super_options, "rw,memory");
+  const auto v2 = parse_mountinfo(text, "cgroup2");
+  ASSERT_EQ(v2.size(), 1u);
+  EXPECT_EQ(v2[0].root, "/");
+  EXPECT_EQ(v2[0].mount_point, "/sys/fs/cgroup/unified");
+  EXPECT_EQ(v2[0].fs_type, "cgroup2");
+  EXPECT_EQ(v2[0].super_options, "rw,nsdelegate");
+  const auto v1 = parse_mountinfo(text, "cgroup");
+  ASSERT_EQ(v1.size(), 3u);
+  EXPECT_EQ(v1[0].fs_type, "cgroup");
+  EXPECT_EQ(v1[0].super_options, "rw,xattr,name=systemd");
+  EXPECT_EQ(v1[1].mount_point, "/sys/fs/cgroup/cpu,cpuacct");
+  EXPECT_EQ(v1[1].super_options, "rw,cpu,cpuacct");
+  EXPECT_EQ(v1[2].root, "/docker/abc");
+  EXPECT_EQ(v1[2].mount_point, "/sys/fs/cgroup/memory");
+  EXPECT_EQ(v1[2].super_options, "rw,memory");
+  const auto root = parse_mountinfo(text, "ext4");
+  ASSERT_EQ(root.size(), 1u);
+  EXPECT_EQ(root[0].mount_point, "/");
+  EXPECT_EQ(root[0].super_options, "rw,errors=remount-ro");
+}
+
+TEST(ParseMountinfo, OnlyTheWholeTypeMatches) {
+  const char* text =
+      "40 30 0:40 / /a rw - cgroup2x cgroup2 rw\n"
+      "41 30 0:41 / /b rw - cgroup cgroup2 rw\n"
+      "42 30 0:42 / /c rw - fuse.cgroup2 x rw\n"
+      "43 30 0:43 / /d rw - cgroup2 cgroup2 rw\n";
+  const auto m = parse_mountinfo(text, "cgroup2");
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].mount_point, "/d");
+  EXPECT_TRUE(parse_mountinfo(text, "").empty());
 }
 
 TEST(ParseMountinfo, OptionalFieldsAnyCount) {
@@ -244,7 +259,7 @@ TEST(ParseMountinfo, OptionalFieldsAnyCount) {
       "40 30 0:40 / /a rw - cgroup2 cgroup2 rw\n"
       "41 30 0:41 / /b rw shared:3 - cgroup2 cgroup2 rw\n"
       "42 30 0:42 / /c rw shared:3 master:4 propagate_from:5 unbindable - cgroup2 none rw\n";
-  const auto m = parse_mountinfo(text);
+  const auto m = parse_mountinfo(text, "cgroup2");
   ASSERT_EQ(m.size(), 3u);
   EXPECT_EQ(m[0].mount_point, "/a");
   EXPECT_EQ(m[1].mount_point, "/b");
@@ -260,16 +275,18 @@ TEST(ParseMountinfo, OctalEscapes) {
       "50 22 0:50 /my\\040root /mnt/with\\040space\\011tab rw - cgroup2 cgroup2 rw\n"
       "51 22 0:51 / /mnt/back\\134slash\\012nl rw - tmpfs tmpfs rw\n"
       "52 22 0:52 / /mnt/end\\040 rw - tmpfs tmpfs rw\n";
-  const auto m = parse_mountinfo(text);
-  ASSERT_EQ(m.size(), 3u);
-  EXPECT_EQ(m[0].root, "/my root");
-  EXPECT_EQ(m[0].mount_point, "/mnt/with space\ttab");
-  EXPECT_EQ(m[1].mount_point, "/mnt/back\\slash\nnl");
-  EXPECT_EQ(m[2].mount_point, "/mnt/end ");
+  const auto v2 = parse_mountinfo(text, "cgroup2");
+  ASSERT_EQ(v2.size(), 1u);
+  EXPECT_EQ(v2[0].root, "/my root");
+  EXPECT_EQ(v2[0].mount_point, "/mnt/with space\ttab");
+  const auto tmp = parse_mountinfo(text, "tmpfs");
+  ASSERT_EQ(tmp.size(), 2u);
+  EXPECT_EQ(tmp[0].mount_point, "/mnt/back\\slash\nnl");
+  EXPECT_EQ(tmp[1].mount_point, "/mnt/end ");
 }
 
 TEST(ParseMountinfo, NotAnEscape) {
-  const auto m = parse_mountinfo("53 22 0:53 / /mnt/a\\9b\\04 rw - tmpfs tmpfs rw\n");
+  const auto m = parse_mountinfo("53 22 0:53 / /mnt/a\\9b\\04 rw - tmpfs tmpfs rw\n", "tmpfs");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].mount_point, "/mnt/a\\9b\\04");
 }
@@ -282,14 +299,14 @@ TEST(ParseMountinfo, SkipsMalformedLines) {
       "61 22 0:61 / - cgroup2 cgroup2 rw\n"          // too few fields before " - "
       "62 22 0:62 / /short rw - cgroup2\n"            // too few fields after " - "
       "63 22 0:63 / /ok rw - cgroup2 cgroup2 rw\n";
-  const auto m = parse_mountinfo(text);
+  const auto m = parse_mountinfo(text, "cgroup2");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].mount_point, "/ok");
-  EXPECT_TRUE(parse_mountinfo("").empty());
+  EXPECT_TRUE(parse_mountinfo("", "cgroup2").empty());
 }
 
 TEST(ParseMountinfo, LastLineWithoutNewline) {
-  const auto m = parse_mountinfo("70 22 0:70 / /x rw - cgroup cgroup rw,pids");
+  const auto m = parse_mountinfo("70 22 0:70 / /x rw - cgroup cgroup rw,pids", "cgroup");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].super_options, "rw,pids");
 }

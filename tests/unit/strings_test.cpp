@@ -128,6 +128,22 @@ TEST(Split, KeepsEmptyFields) {
   EXPECT_EQ(split("abc", ','), (V{"abc"}));
 }
 
+TEST(SplitFirst, TheLeadingFieldsOfSplit) {
+  using V = std::vector<std::string_view>;
+  const std::pair<std::string_view, std::size_t> cases[] = {
+      {"a b c d", 2}, {"a b c d", 4}, {"a b c d", 6}, {"a  b", 3}, {"", 1}, {" a", 2}, {"a", 0}};
+  for (const auto& [in, n] : cases) {
+    std::vector<std::string_view> out(n, "unset");
+    const auto whole = split(in, ' ');
+    const std::size_t want = std::min(n, whole.size());
+    ASSERT_EQ(split_first(in, ' ', out), want) << "'" << in << "' " << n;
+    EXPECT_EQ(V(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(want)),
+              V(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(want)))
+        << "'" << in << "' " << n;
+    for (std::size_t i = want; i < n; ++i) EXPECT_EQ(out[i], "unset");  // left as they were
+  }
+}
+
 TEST(StartsWith, Table) {
   EXPECT_TRUE(starts_with("--fork", "--"));
   EXPECT_TRUE(starts_with("abc", ""));
