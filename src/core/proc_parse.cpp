@@ -1,5 +1,6 @@
 #include "core/proc_parse.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "util/strings.hpp"
@@ -57,6 +58,17 @@ std::vector<CgroupEntry> parse_proc_cgroup(std::string_view text) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+std::optional<std::string_view> proc_cgroup_v2_path(std::string_view text) {
+  constexpr std::string_view kV2 = "0::";
+  for (std::size_t at = 0; at < text.size();) {
+    const auto nl = std::min(text.find('\n', at), text.size());
+    const auto line = text.substr(at, nl - at);
+    if (starts_with(line, kV2)) return line.substr(kV2.size());
+    at = nl + 1;
+  }
+  return std::nullopt;
 }
 
 namespace {

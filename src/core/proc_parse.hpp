@@ -34,6 +34,8 @@ struct CgroupEntry {
   std::string path;
 };
 std::vector<CgroupEntry> parse_proc_cgroup(std::string_view text);
+// Only the cgroup2 path, the "0::" line's, without taking the v1 lines apart.
+std::optional<std::string_view> proc_cgroup_v2_path(std::string_view text);
 
 // A /proc/PID/mountinfo line reduced to what cgroup discovery needs.
 struct MountEntry {

@@ -84,16 +84,14 @@ Result<Hierarchy> find_v2_hierarchy(std::string_view mountinfo, std::string_view
 Result<Hierarchy> find_v2_hierarchy(const std::vector<core::MountEntry>& mounts,
                                     std::string_view proc_cgroup) {
   Hierarchy h;
-  bool found = false;
-  for (auto& e : core::parse_proc_cgroup(proc_cgroup)) {
-    if (e.hierarchy != 0 || !e.controllers.empty()) continue;
-    auto path = own_path_of(std::move(e.path), "cgroup2");
+  const auto own = core::proc_cgroup_v2_path(proc_cgroup);
+  if (own) {
+    auto path = own_path_of(std::string(*own), "cgroup2");
     if (!path) return std::move(path).error();
     h.own_path = std::move(*path);
-    found = true;
   }
   if (mounts.empty()) return logic_error("no cgroup2 mount");
-  if (!found) return logic_error("no \"0::\" line in /proc/self/cgroup");
+  if (!own) return logic_error("no \"0::\" line in /proc/self/cgroup");
   return locate(mounts, std::move(h), "cgroup2");
 }
 
@@ -159,10 +157,14 @@ std::optional<Owner> parse_app_cgroup_name(std::string_view name) {
 Result<std::string> read_text_at(int dirfd, const std::string& name) {
   UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return errno_error("opening " + name);
+  return read_text(fd.get(), name);
+}
+
+Result<std::string> read_text(int fd, const std::string& name) {
   std::string out;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("reading " + name);
     if (n == 0) return out;

@@ -66,6 +66,8 @@ std::optional<Owner> parse_app_cgroup_name(std::string_view name);
 
 // Reads a small file, relative to dirfd (AT_FDCWD for an absolute path).
 Result<std::string> read_text_at(int dirfd, const std::string& name);
+// Reads the open file name to its end.
+Result<std::string> read_text(int fd, const std::string& name);
 // Writes text to an existing file in one write(2), as cgroupfs expects.
 Result<void> write_text_at(int dirfd, const std::string& name, std::string_view text);
 // The value of "key N" in a flat keyed file (cgroup.events, memory.events, memory.oom_control).

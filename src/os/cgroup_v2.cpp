@@ -97,7 +97,11 @@ class V2Cgroup final : public AppCgroup {
     // Present only where the memory controller is enabled for us (never on hybrid systems),
     // which does not change while we run: look once.
     if (no_memory_events_) return 0;
-    auto text = read_text_at(dir_fd_.get(), "memory.events");
+    // Opened here, not by read_text_at: its error message (strerror, a gettext lookup) would
+    // be made at every first exit, for a file that is missing as a rule.
+    UniqueFd file(::openat(dir_fd_.get(), "memory.events", O_RDONLY | O_CLOEXEC));
+    auto text =
+        file ? read_text(file.get(), "memory.events") : Result<std::string>(logic_error("missing"));
     if (!text) {
       no_memory_events_ = true;
       return 0;

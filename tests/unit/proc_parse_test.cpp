@@ -204,6 +204,26 @@ TEST(ParseProcCgroup, SkipsMalformedAndEmptyLines) {
   EXPECT_TRUE(parse_proc_cgroup("").empty());
 }
 
+TEST(ProcCgroupV2Path, TheZeroLineOnly) {
+  const char* hybrid =
+      "12:cpu,cpuacct:/system.slice/nginx.service\n"
+      "1:name=systemd:/system.slice/nginx.service\n"
+      "0::/system.slice/a:b c\n";
+  EXPECT_EQ(proc_cgroup_v2_path(hybrid), "/system.slice/a:b c");
+  EXPECT_EQ(proc_cgroup_v2_path("0::/"), "/");
+  EXPECT_EQ(proc_cgroup_v2_path("0::/x\n1:name=systemd:/y\n"), "/x");
+  EXPECT_EQ(proc_cgroup_v2_path("10::/not-v2\n4:pids:/p\n"), std::nullopt);
+  EXPECT_EQ(proc_cgroup_v2_path(""), std::nullopt);
+  // Where parse_proc_cgroup finds a v2 line, this finds the same path.
+  for (const char* text : {hybrid, "0::/a/b\n", "\n\ngarbage\nx::/bad\n3:cpu\n0::/ok\n\n"}) {
+    std::optional<std::string> parsed;
+    for (const auto& e : parse_proc_cgroup(text)) {
+      if (e.hierarchy == 0 && e.controllers.empty()) parsed = e.path;
+    }
+    EXPECT_EQ(proc_cgroup_v2_path(text), parsed) << text;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // /proc/PID/mountinfo
 
