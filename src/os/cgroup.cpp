@@ -3,6 +3,7 @@
 // cgroup_v2.cpp and cgroup_v1.cpp.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -306,13 +307,19 @@ Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list,
   return ours;
 }
 
-bool wait_until(const std::function<bool()>& pred, int timeout_ms) {
+bool wait_until(const std::function<bool()>& pred, int timeout_ms, int events_fd) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   auto pause = std::chrono::milliseconds(1);
   for (;;) {
     if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    if (events_fd >= 0) {
+      pollfd changed{events_fd, POLLPRI, 0};
+      if (::poll(&changed, 1, static_cast<int>(left)) >= 0 || errno == EINTR) continue;
+      events_fd = -1;  // not pollable after all: look every few milliseconds instead
+    }
+    std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(left)));
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
 }
@@ -348,7 +355,7 @@ void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open) {
           auto populated = (*cg)->populated();
           return !populated || !*populated;
         },
-        2000);
+        2000, (*cg)->events_fd());
     (void)(*cg)->remove();
   }
 }

@@ -93,9 +93,11 @@ Result<Owner> self_owner();
 Result<int> signal_listed(const std::function<Result<std::vector<int>>()>& list, int sig,
                           const std::function<bool(int)>& still_ours, bool repeat);
 
-// Polls pred every few milliseconds until it holds or timeout_ms passes. For rare paths only
-// (freezing, stale clean-up), where the kernel offers no notification.
-bool wait_until(const std::function<bool()>& pred, int timeout_ms);
+// Waits until pred holds or timeout_ms passes, checking pred again at each change the kernel
+// announces on events_fd (v2's cgroup.events, POLLPRI), which pred must read to re-arm; without
+// one (v1), every few milliseconds. For rare paths only (freezing, stale clean-up), before or
+// beside the event loop.
+bool wait_until(const std::function<bool()>& pred, int timeout_ms, int events_fd = -1);
 
 // Stale clean-up (see create_app_cgroup): for each child of the cgroup directory parent_fd (an
 // O_DIRECTORY fd, whose offset this uses up) named for a supervisor of our pid namespace

@@ -52,12 +52,7 @@ class V2Cgroup final : public AppCgroup {
   }
 
   Result<bool> populated() const override {
-    // Read through the file already open for the events: no new fd, so this works at the
-    // fd limit too (issue 12). kernfs generates the text afresh at offset 0.
-    char buf[512];
-    const ssize_t n = ::pread(events_file_.get(), buf, sizeof buf - 1, 0);
-    auto text = n >= 0 ? Result<std::string>(std::string(buf, static_cast<std::size_t>(n)))
-                       : read_text_at(dir_fd_.get(), "cgroup.events");
+    auto text = events_text();
     if (!text) return std::move(text).error().with(dir_);
     // "populated" counts the cgroups below ours too (cgroup-v2.rst, cgroup.events).
     auto value = keyed_value(*text, "populated");
@@ -86,7 +81,7 @@ class V2Cgroup final : public AppCgroup {
   // does not settle, repeated passes catch what forked meanwhile.
   Result<int> kill_by_freezing(int sig) {
     const bool frozen = write_text_at(dir_fd_.get(), "cgroup.freeze", "1") &&
-                        wait_until([&] { return frozen_now(); }, 1000);
+                        wait_until([&] { return frozen_now(); }, 1000, events_fd());
     auto n = signal_listed(list_fn(), sig, member_fn(), !frozen);
     // A thaw that fails leaves a cgroup that never empties: the caller's deadline sees to it.
     (void)write_text_at(dir_fd_.get(), "cgroup.freeze", "0");
@@ -149,8 +144,18 @@ class V2Cgroup final : public AppCgroup {
     return [this](int pid) { return pid_in_cgroup(pid, 0, rel_path_); };
   }
   bool frozen_now() const {
-    auto text = read_text_at(dir_fd_.get(), "cgroup.events");
+    auto text = events_text();
     return text && keyed_value(*text, "frozen").value_or(0) == 1;
+  }
+
+  // cgroup.events, read through the file already open for the events: no new fd, so this
+  // works at the fd limit too (issue 12); kernfs makes the text afresh at offset 0, and the
+  // read re-arms the file's POLLPRI (kernfs counts events per open file).
+  Result<std::string> events_text() const {
+    char buf[512];
+    const ssize_t n = ::pread(events_file_.get(), buf, sizeof buf - 1, 0);
+    if (n >= 0) return std::string(buf, static_cast<std::size_t>(n));
+    return read_text_at(dir_fd_.get(), "cgroup.events");
   }
 
   std::string dir_;

@@ -103,11 +103,16 @@ Result<NotifySocket> NotifySocket::create_in(const std::string& base_dir, Socket
 }
 
 Result<NotifySocket> NotifySocket::create(SocketAccess access) {
-  // /run/supervisor is the conventional place for a root daemon; mkdir fails harmlessly for
-  // others (EACCES) or when it exists (EEXIST), and usable_base decides either way.
-  (void)::mkdir("/run/supervisor", 0755);
+  // /run/supervisor is the conventional place for a root daemon, made by the first one; mkdir
+  // fails harmlessly for others (EACCES) or when another made it meanwhile (EEXIST), and
+  // usable_base decides either way.
+  const std::string run_dir = "/run/supervisor";
   std::vector<std::pair<std::string, std::string>> bases;  // (dir, name prefix)
-  if (usable_base("/run/supervisor")) bases.emplace_back("/run/supervisor", "");
+  bool run_usable = usable_base(run_dir);
+  if (!run_usable && (::mkdir(run_dir.c_str(), 0755) == 0 || errno == EEXIST)) {
+    run_usable = usable_base(run_dir);
+  }
+  if (run_usable) bases.emplace_back(run_dir, "");
   if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
     bases.emplace_back(xdg, "supervisor-");
   }

@@ -197,6 +197,9 @@ Result<std::unique_ptr<AppCgroup>> open_in_v1_hierarchy(const char* controller) 
 // On a failed test, kills whatever is left in the cgroup and removes it once empty (the
 // backends' destructors only rmdir, which an unexpected survivor would block).
 struct Emptied {
+  explicit Emptied(AppCgroup* c) : cg(c) {}
+  Emptied(const Emptied&) = delete;
+  Emptied& operator=(const Emptied&) = delete;
   AppCgroup* cg;
   ~Emptied() {
     (void)cg->kill_all(SIGKILL);
@@ -398,14 +401,29 @@ INSTANTIATE_TEST_SUITE_P(Backends, CgroupStale,
                            return param.param == core::CgroupMode::kV2 ? "v2" : "v1";
                          });
 
-TEST(CgroupV2, KillByFreezingWhereCgroupKillIsMissing) {
-  Subreaper subreaper;
-  auto made = create_app_cgroup(core::CgroupMode::kV2);
-  if (!made) GTEST_SKIP() << made.error().message;
-  AppCgroup& cg = **made;
-  Emptied cleanup{&cg};
+// A v2 app cgroup (the test is skipped where there is none) with a Tree in it, emptied and
+// removed at the end whatever happened.
+class CgroupV2Tree : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto made = create_app_cgroup(core::CgroupMode::kV2);
+    if (!made) GTEST_SKIP() << made.error().message;
+    made_ = std::move(*made);
+    cleanup_.emplace(made_.get());
+    ASSERT_TRUE(start_tree(*made_, true, tree));
+  }
+  AppCgroup& cg() { return *made_; }
+
+  // In this order, so that tree goes first: its processes are killed and reaped before the
+  // clean-up.
+  Subreaper subreaper_;
+  std::unique_ptr<AppCgroup> made_;
+  std::optional<Emptied> cleanup_;
   Tree tree;
-  ASSERT_TRUE(start_tree(cg, true, tree));
+};
+
+TEST_F(CgroupV2Tree, KillByFreezingWhereCgroupKillIsMissing) {
+  AppCgroup& cg = this->cg();
   auto killed = v2_kill_by_freezing(cg, SIGKILL);
   ASSERT_TRUE(killed) << killed.error().message;
   EXPECT_EQ(*killed, 2);
@@ -413,6 +431,38 @@ TEST(CgroupV2, KillByFreezingWhereCgroupKillIsMissing) {
   EXPECT_TRUE(tree.grandchild.reap_killed());
   EXPECT_EQ(read_file(cg.path() + "/cgroup.freeze"), "0\n");  // thawed
   EXPECT_TRUE(cg.remove());
+}
+
+// Waiting for a v2 cgroup to empty (stale clean-up, freezing) sleeps until cgroup.events
+// announces a change: the condition is checked at the start and at each announcement, not
+// every few milliseconds.
+TEST_F(CgroupV2Tree, WaitUntilWakesOnTheCgroupsEvents) {
+  AppCgroup& cg = this->cg();
+  const pid_t killer = ::fork();  // the app dies 200 ms from now
+  ASSERT_GE(killer, 0);
+  if (killer == 0) {
+    ::usleep(200 * 1000);
+    ::kill(tree.child.pid, SIGKILL);
+    ::kill(tree.grandchild.pid, SIGKILL);
+    ::_exit(0);
+  }
+  int checks = 0;
+  const auto start = Clock::now();
+  const bool emptied = wait_until(
+      [&] {
+        ++checks;
+        auto populated = cg.populated();
+        return !populated || !*populated;
+      },
+      kDeadlineMs, cg.events_fd());
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  ::waitpid(killer, nullptr, 0);
+  EXPECT_TRUE(emptied);
+  EXPECT_GE(waited.count(), 150);
+  // Sleeping 1, 2, 4, ... 20 ms between checks would have made some 15 in 200 ms.
+  EXPECT_LE(checks, 4) << "in " << waited.count() << " ms";
+  EXPECT_TRUE(tree.child.reap_killed());
+  EXPECT_TRUE(tree.grandchild.reap_killed());
 }
 
 // Moves this process into a cgroup for the test and back (and removes it) afterwards.
