@@ -72,9 +72,15 @@ struct StatMountBuffer {
   std::array<char, 1024> strings;
 };
 
+// 0, or -1 with errno set: EOPNOTSUPP where the kernel filled in less than asked for.
 long statmount(std::uint64_t id, std::uint64_t mask, StatMountBuffer& buf) {
   MntIdReq req{sizeof(MntIdReq), 0, id, mask};
-  return ::syscall(SYS_statmount, &req, &buf, sizeof buf, 0);
+  const long r = ::syscall(SYS_statmount, &req, &buf, sizeof buf, 0);
+  if (r == 0 && (buf.head.mask & mask) != mask) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return r;
 }
 
 std::string string_at(const StatMountBuffer& buf, std::uint32_t offset) {
