@@ -9,8 +9,10 @@
 // its own pid), it sends WATCHDOG=1 every WATCHDOG_USEC/2 while the app is not hung.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <vector>
 
 #include "harness.hpp"
 #include "sd_helpers.hpp"
@@ -230,10 +232,17 @@ TEST_F(SystemdWatchdog, SupervisorPingsSystemdEveryHalfInterval) {
   auto at = pings(systemd, 5, 1000ms);
   ASSERT_EQ(at.size(), 5u) << "pings received:\n" << systemd.history_text() << run.log();
   std::string gaps;
-  for (size_t i = 1; i < at.size(); ++i) gaps += std::to_string(ms_between(at[i - 1], at[i])) + " ";
+  std::vector<double> sorted;
   for (size_t i = 1; i < at.size(); ++i) {
-    EXPECT_NEAR(ms_between(at[i - 1], at[i]), 300, 100) << "gaps (ms): " << gaps;
+    sorted.push_back(ms_between(at[i - 1], at[i]));
+    gaps += std::to_string(sorted.back()) + " ";
   }
+  std::sort(sorted.begin(), sorted.end());
+  // Every gap within systemd's deadline, none a burst; the typical one half the interval. One
+  // late wake-up on a loaded machine moves a single gap, not the median.
+  EXPECT_GT(sorted.front(), 150) << "gaps (ms): " << gaps;
+  EXPECT_LT(sorted.back(), 600) << "gaps (ms): " << gaps;
+  EXPECT_NEAR(sorted[sorted.size() / 2], 300, 100) << "gaps (ms): " << gaps;
   std::cout << "[ measured ] WATCHDOG_USEC=600000: gaps between pings (ms): " << gaps << "\n";
   for (const auto& n : systemd.history()) EXPECT_EQ(n.sender, run.pid());
   run.send(SIGTERM);
