@@ -19,6 +19,7 @@
 
 #include "core/proc_parse.hpp"
 #include "os/cgroup_backends.hpp"
+#include "os/file.hpp"
 #include "os/mount_table.hpp"
 #include "os/proc.hpp"
 #include "util/strings.hpp"
@@ -201,21 +202,17 @@ Result<std::vector<int>> read_procs_tree(int dirfd) {
   }
   // The app may make cgroups of its own below ours (a nested supervisor, a container runtime).
   // A fresh open of ".", not a dup: a dup would share (and leave at the end) dirfd's offset.
-  const int own = ::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (own < 0) return errno_error("opening cgroup");
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(own), ::closedir);
-  if (!dir) {
-    ::close(own);
-    return errno_error("listing cgroup");
-  }
-  while (const dirent* e = ::readdir(dir.get())) {
-    if (e->d_type != DT_DIR || e->d_name[0] == '.') continue;
-    UniqueFd sub(::openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!sub) continue;  // removed meanwhile
+  UniqueFd own(::openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!own) return errno_error("opening cgroup");
+  const bool listed = for_each_entry(own.get(), [&](const char* name, unsigned char type) {
+    if (type != DT_DIR || name[0] == '.') return;
+    UniqueFd sub(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!sub) return;  // removed meanwhile
     auto more = read_procs_tree(sub.get());
-    if (!more) continue;  // likewise
+    if (!more) return;  // likewise
     out.insert(out.end(), more->begin(), more->end());
-  }
+  });
+  if (!listed) return errno_error("listing cgroup");
   return out;
 }
 
@@ -228,14 +225,14 @@ Result<void> remove_tree(const std::string& path) {
   }
   std::vector<std::string> subdirs;
   {
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) {
       if (errno == ENOENT) return {};
       return errno_error("opening " + path);
     }
-    while (const dirent* e = ::readdir(dir.get())) {
-      if (e->d_type == DT_DIR && e->d_name[0] != '.') subdirs.emplace_back(e->d_name);
-    }
+    for_each_entry(dir.get(), [&](const char* name, unsigned char type) {
+      if (type == DT_DIR && name[0] != '.') subdirs.emplace_back(name);
+    });
   }
   for (const auto& sub : subdirs) {
     if (auto r = remove_tree(path + "/" + sub); !r) return r;
@@ -331,20 +328,12 @@ bool wait_until(const std::function<bool()>& pred, int timeout_ms, int events_fd
 // left. A cgroup made in another pid namespace is never judged.
 void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open) {
   std::vector<std::string> stale;
-  // getdents64 on the caller's fd: no opendir of a path of its own, on the path of every start
-  // (issue 11).
-  alignas(dirent64) char buf[2048];
-  for (;;) {
-    const ssize_t n = ::getdents64(parent_fd, buf, sizeof buf);
-    if (n <= 0) break;
-    for (ssize_t at = 0; at < n;) {
-      const auto* e = reinterpret_cast<const dirent64*>(buf + at);
-      at += e->d_reclen;
-      if (e->d_type != DT_DIR) continue;
-      auto owner = parse_app_cgroup_name(e->d_name);
-      if (owner && !owner_running(*owner, self.pid_ns)) stale.emplace_back(e->d_name);
-    }
-  }
+  // The caller's fd: no open of a path of our own, on the path of every start (issue 11).
+  for_each_entry(parent_fd, [&](const char* name, unsigned char type) {
+    if (type != DT_DIR) return;
+    auto owner = parse_app_cgroup_name(name);
+    if (owner && !owner_running(*owner, self.pid_ns)) stale.emplace_back(name);
+  });
   // Best effort: what cannot be cleaned now stays stale, and the next start tries again.
   for (const auto& name : stale) {
     auto cg = open(name);
@@ -448,32 +437,31 @@ class NoneCgroup final : public AppCgroup {
   static Result<std::vector<int>> children_of(int pid) {
     const std::string task = "/proc/" + std::to_string(pid) + "/task";
     std::vector<int> out;
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(task.c_str()), ::closedir);
+    UniqueFd dir(::open(task.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) return out;  // it exited meanwhile
-    while (const dirent* e = ::readdir(dir.get())) {
-      if (e->d_name[0] == '.') continue;
-      auto text = read_text_at(AT_FDCWD, task + "/" + e->d_name + "/children");
-      if (!text) continue;  // the thread exited meanwhile
+    for_each_entry(dir.get(), [&](const char* name, unsigned char) {
+      auto text = read_text_at(dir.get(), std::string(name) + "/children");
+      if (!text) return;  // the thread exited meanwhile
       for (auto word : split(trim(*text), ' ')) {
         if (auto child = parse_int(word, 1, INT32_MAX)) out.push_back(static_cast<int>(*child));
       }
-    }
+    });
     return out;
   }
 
   // Without those files: the ppid links of every /proc/*/stat on the machine.
   static Children children_from_stat() {
     std::unordered_map<int, std::vector<int>> children;
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
+    UniqueFd dir(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) {
       Error err = errno_error("listing /proc");
       return [err](int) -> Result<std::vector<int>> { return err; };
     }
-    while (const dirent* e = ::readdir(dir.get())) {
-      auto pid = parse_int(e->d_name, 1, INT32_MAX);
-      if (!pid) continue;
+    for_each_entry(dir.get(), [&](const char* name, unsigned char) {
+      auto pid = parse_int(name, 1, INT32_MAX);
+      if (!pid) return;
       if (auto st = read_stat(static_cast<pid_t>(*pid))) children[st->ppid].push_back(st->pid);
-    }
+    });
     return [children = std::move(children)](int parent) -> Result<std::vector<int>> {
       auto it = children.find(parent);
       if (it == children.end()) return std::vector<int>{};

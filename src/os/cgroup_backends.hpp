@@ -109,10 +109,8 @@ void clean_stale(int parent_fd, const Owner& self, const OpenExisting& open);
 
 // ---- Backends. ----
 
-// v2: creates the app cgroup beside us (or beside a `supervisor` leaf, see cgroup_v2.cpp).
-Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
-                                             const std::string& proc_cgroup);
-// v2 in a hierarchy already found.
+// v2: creates the app cgroup beside us (or beside a `supervisor` leaf, see cgroup_v2.cpp), in
+// the hierarchy find_v2_hierarchy found.
 Result<std::unique_ptr<AppCgroup>> create_v2(const Hierarchy& h);
 // v2 on an existing directory (rel_path as /proc/PID/cgroup names it).
 Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::string& rel_path);

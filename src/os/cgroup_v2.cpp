@@ -40,10 +40,7 @@ class V2Cgroup final : public AppCgroup {
 
   // Reading the file is what re-arms its EPOLLPRI notification (kernfs tracks the event count
   // per open file).
-  void drain_events() override {
-    char buf[256];
-    [[maybe_unused]] auto n = ::pread(events_file_.get(), buf, sizeof buf, 0);
-  }
+  void drain_events() override { (void)events_text(); }
 
   Result<std::vector<int>> pids() const override {
     auto found = read_procs_tree(dir_fd_.get());
@@ -233,13 +230,6 @@ Result<std::unique_ptr<AppCgroup>> open_v2(const std::string& dir, const std::st
 
 Result<int> v2_kill_by_freezing(AppCgroup& cg, int sig) {
   return static_cast<V2Cgroup&>(cg).kill_by_freezing(sig);
-}
-
-Result<std::unique_ptr<AppCgroup>> create_v2(const std::string& mountinfo,
-                                             const std::string& proc_cgroup) {
-  auto h = find_v2_hierarchy(mountinfo, proc_cgroup);
-  if (!h) return std::move(h).error().with("cgroup v2");
-  return create_v2(*h);
 }
 
 Result<std::unique_ptr<AppCgroup>> create_v2(const Hierarchy& h) {

@@ -1,5 +1,6 @@
 #include "os/file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,22 @@
 #include "util/unique_fd.hpp"
 
 namespace sup::os {
+
+bool for_each_entry(int dir_fd,
+                    const std::function<void(const char* name, unsigned char type)>& visit) {
+  alignas(dirent64) char buf[4096];
+  for (;;) {
+    const ssize_t n = ::getdents64(dir_fd, buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const dirent64*>(buf + at);
+      at += e->d_reclen;
+      const std::string_view name = e->d_name;
+      if (name != "." && name != "..") visit(e->d_name, e->d_type);
+    }
+  }
+}
 
 Result<void> replace_file(const std::string& path, std::string_view text, mode_t mode,
                           const std::string& what) {

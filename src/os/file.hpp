@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,13 @@ namespace sup::os {
 // Errors read "WHAT: why".
 Result<void> replace_file(const std::string& path, std::string_view text, mode_t mode,
                           const std::string& what);
+
+// Calls visit(name, d_type) for each entry of the directory open as dir_fd but "." and "..",
+// from the fd's current offset (which this uses up), with getdents64 into a buffer on the
+// stack: opendir(3) allocates 32 KiB on the heap at each call, on paths taken at every start and
+// restart. Returns false if the listing failed part-way.
+bool for_each_entry(int dir_fd,
+                    const std::function<void(const char* name, unsigned char type)>& visit);
 
 // The text of the regular file at path, which must be at most max bytes. A FIFO or a device is
 // refused without blocking. Errors read "cannot read PATH: why".

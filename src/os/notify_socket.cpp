@@ -1,6 +1,5 @@
 #include "os/notify_socket.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -15,9 +14,11 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <utility>
 #include <vector>
+
+#include "os/file.hpp"
+#include "util/strings.hpp"
 
 namespace sup::os {
 namespace {
@@ -178,7 +179,7 @@ void NotifySocket::remove_files() noexcept {
 }
 
 bool is_notify_socket_name(std::string_view name, std::string_view prefix) {
-  if (name.substr(0, prefix.size()) != prefix) return false;
+  if (!starts_with(name, prefix)) return false;
   name.remove_prefix(prefix.size());
   const std::size_t digits = name.find_first_not_of("0123456789");
   if (digits == 0 || digits == std::string_view::npos || name[digits] != '-') return false;
@@ -211,20 +212,18 @@ int NotifySocket::remove_stale_neighbours() const {
   const std::string dir = path_.substr(0, slash);
   const std::string own = path_.substr(slash + 1);
   const std::string prefix = own.substr(0, own.find_first_of("0123456789"));
-  std::unique_ptr<DIR, int (*)(DIR*)> entries(::opendir(dir.c_str()), ::closedir);
+  UniqueFd entries(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!entries) return 0;
   int removed = 0;
-  while (const dirent* e = ::readdir(entries.get())) {
-    if (e->d_name == own || !is_notify_socket_name(e->d_name, prefix)) continue;
+  for_each_entry(entries.get(), [&](const char* name, unsigned char) {
+    if (name == own || !is_notify_socket_name(name, prefix)) return;
     struct stat st {};
-    if (::fstatat(::dirfd(entries.get()), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) {
-      continue;
+    if (::fstatat(entries.get(), name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode) ||
+        st.st_uid != ::geteuid()) {
+      return;
     }
-    if (abandoned(dir + "/" + e->d_name) && ::unlinkat(::dirfd(entries.get()), e->d_name, 0) == 0) {
-      ++removed;
-    }
-  }
+    if (abandoned(dir + "/" + name) && ::unlinkat(entries.get(), name, 0) == 0) ++removed;
+  });
   return removed;
 }
 

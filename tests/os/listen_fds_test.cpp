@@ -13,19 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "in_child.hpp"
+
 namespace sup::os {
 namespace {
 
-// Runs `body` in a forked child and returns its exit code. The child plays a freshly started
-// supervisor whose fds 3, 4, … we arrange; gtest is single-threaded here, so it may allocate.
-template <class F>
-int in_child(F body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) _exit(body());
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+// in_child (in_child.hpp): the child plays a freshly started supervisor whose fds 3, 4, … we
+// arrange.
 
 TEST(ListenFds, FormatPidInto) {
   char slot[11];

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "in_child.hpp"
 #include "os/cgroup_backends.hpp"
 
 namespace sup::os {
@@ -56,12 +57,7 @@ TEST(MountTable, BindMountOfASubtreeWithASpace) {
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string target = std::string(tmpl) + "/with space";  // made on the last tmpfs
 
-  int report[2];
-  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    std::string out;
+  const std::string said = what_failed_in_child([&]() -> std::string {
     bool mounted = ::unshare(CLONE_NEWNS) == 0 &&
                    ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0;
     for (int i = 0; mounted && i < 70; ++i) {
@@ -71,33 +67,17 @@ TEST(MountTable, BindMountOfASubtreeWithASpace) {
       mounted = ::mkdir(target.c_str(), 0755) == 0 &&
                 ::mount(cgroup.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) == 0;
     }
-    if (!mounted) {
-      out = "cannot mount";
-    } else {
-      auto listed = cgroup2_mounts_listed();
-      auto parsed = cgroup2_mounts_from_mountinfo();
-      if (!listed || !parsed) {
-        out = "a listing failed";
-      } else {
-        out = compare(*listed, *parsed);
-        bool seen = false;
-        for (const auto& m : *listed) {
-          seen = seen || (m.mount_point == target &&
-                          m.root == h->own_path + (h->own_path == "/" ? "" : "/") + name);
-        }
-        if (out.empty() && !seen) out = "the bind mount is not listed";
-      }
+    if (!mounted) return "cannot mount";
+    auto listed = cgroup2_mounts_listed();
+    auto parsed = cgroup2_mounts_from_mountinfo();
+    if (!listed || !parsed) return "a listing failed";
+    if (auto differ = compare(*listed, *parsed); !differ.empty()) return differ;
+    const std::string root = cgroup_detail::child_path(h->own_path, name);
+    for (const auto& m : *listed) {
+      if (m.mount_point == target && m.root == root) return "";
     }
-    [[maybe_unused]] auto n = ::write(report[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(report[1]);
-  std::string said;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(report[0], buf, sizeof buf)) > 0;) said.append(buf, n);
-  ::close(report[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
+    return "the bind mount is not listed";
+  });
   ::rmdir(tmpl);
   ::rmdir(cgroup.c_str());
   EXPECT_EQ(said, "");

@@ -5,6 +5,8 @@
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "in_child.hpp"
 
 namespace sup::os {
 namespace {
@@ -54,17 +58,6 @@ Datagram receive_one(NotifySocket& sock) {
     return {};
   }
   return std::move(**r);
-}
-
-// Runs `body` in a forked child and returns its exit code (gtest is single-threaded here, so
-// the child may allocate).
-template <class F>
-int in_child(F body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) _exit(body());
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int count_open_fds() {
@@ -316,6 +309,39 @@ TEST(NotifySocket, StaleNeighboursAreRemovedAndNothingElse) {
   EXPECT_EQ(self->remove_stale_neighbours(), 0);
 }
 
+// A root supervisor's socket goes in /run/supervisor, which the first one makes, and which is
+// trusted only while nobody else can write to it. Run in a child with an empty tmpfs on /run,
+// in a mount namespace of its own.
+TEST(NotifySocket, RunSupervisorIsMadeOnceAndTrustedOnlyIfNotWritableByOthers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount";
+  const std::string said = what_failed_in_child([]() -> std::string {
+    const auto in_run_dir = [](const Result<NotifySocket>& s) {
+      return s && s->address().rfind("/run/supervisor/", 0) == 0;
+    };
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", "/run", "tmpfs", 0, "size=64k") != 0) {
+      return "cannot mount a tmpfs on /run";
+    }
+    if (!in_run_dir(NotifySocket::create(SocketAccess::kOwnerOnly))) {
+      return "the first socket is not in a new /run/supervisor";
+    }
+    struct stat st {};
+    if (::stat("/run/supervisor", &st) != 0 || (st.st_mode & 07777) != 0755) {
+      return "/run/supervisor is not a 0755 directory";
+    }
+    if (!in_run_dir(NotifySocket::create(SocketAccess::kOwnerOnly))) {
+      return "the second socket is not in the existing /run/supervisor";
+    }
+    if (::chmod("/run/supervisor", 0777) != 0) return "chmod";
+    if (in_run_dir(NotifySocket::create(SocketAccess::kOwnerOnly))) {
+      return "a /run/supervisor that others can write to is used";
+    }
+    return "";
+  });
+  EXPECT_EQ(said, "");
+}
+
 TEST(NotifySocket, AbstractSocketHasNoNeighbours) {
   auto sock = NotifySocket::create_abstract_unique();
   ASSERT_TRUE(sock) << sock.error().message;
@@ -323,18 +349,27 @@ TEST(NotifySocket, AbstractSocketHasNoNeighbours) {
 }
 
 TEST(NotifySocketName, OnlyTheNamesCreateMakes) {
-  EXPECT_TRUE(is_notify_socket_name("123-abc0z9.notify", ""));
-  EXPECT_TRUE(is_notify_socket_name("supervisor-1-aaaaaa.notify", "supervisor-"));
-  EXPECT_FALSE(is_notify_socket_name("supervisor-1-aaaaaa.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-abc0z9.notify", "supervisor-"));
-  EXPECT_FALSE(is_notify_socket_name("-abc0z9.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("12a-abc0z9.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-abc0z.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-abc0z99.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-ABC0Z9.notify", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-abc0z9.notify.tmp", ""));
-  EXPECT_FALSE(is_notify_socket_name("123-abc0z9", ""));
-  EXPECT_FALSE(is_notify_socket_name("", ""));
+  struct Case {
+    std::string_view name, prefix;
+    bool ours;
+  };
+  const Case cases[] = {
+      {"123-abc0z9.notify", "", true},
+      {"supervisor-1-aaaaaa.notify", "supervisor-", true},
+      {"supervisor-1-aaaaaa.notify", "", false},
+      {"123-abc0z9.notify", "supervisor-", false},
+      {"-abc0z9.notify", "", false},
+      {"12a-abc0z9.notify", "", false},
+      {"123-abc0z.notify", "", false},
+      {"123-abc0z99.notify", "", false},
+      {"123-ABC0Z9.notify", "", false},
+      {"123-abc0z9.notify.tmp", "", false},
+      {"123-abc0z9", "", false},
+      {"", "", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(is_notify_socket_name(c.name, c.prefix), c.ours) << c.name << " / " << c.prefix;
+  }
 }
 
 TEST(NotifySocket, AccessDecidesWhetherAnotherUserCanSend) {
