@@ -1338,7 +1338,21 @@ def machine():
         "loadavg": open("/proc/loadavg").read().split()[:3],
         "versions": versions,
         "commit": rev,
+        # Both decide where a wake-up lands on two CPUs (docs/benchmarks/analysis.md).
+        "scheduler": scheduler_facts(),
     }
+
+
+def scheduler_facts():
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            return "?"
+    autogroup = {"0": "off", "1": "on"}.get(read("/proc/sys/kernel/sched_autogroup_enabled"), "?")
+    idle = read("/sys/devices/system/cpu/cpuidle/current_driver")
+    return f"session autogroups {autogroup}, cpuidle driver {idle}"
 
 
 def supervisor_backend(sup):

@@ -660,6 +660,7 @@ def write_docs(data, docs):
         ["kernel", m["kernel"]],
         ["OS", m["os"]],
         ["load average at start", " ".join(m["loadavg"])],
+    ] + ([["scheduler", m["scheduler"]]] if "scheduler" in m else []) + [
         ["supervisor", f"commit {m['commit']}, Release build"],
         ["peers (Debian packages)", ", ".join(f"{k} {v}" for k, v in m["versions"].items())],
     ]))
