@@ -481,18 +481,18 @@ std::unique_ptr<AppCgroup> create_none() { return std::make_unique<NoneCgroup>()
 Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std::string* fallback) {
   using namespace cgroup_detail;
   if (mode == core::CgroupMode::kNone) return create_none();
-  // Without /proc (a container's PID 1 before its mounts): none for auto, an error otherwise.
-  const auto unreadable = [&](Error err) -> Result<std::unique_ptr<AppCgroup>> {
-    if (mode == core::CgroupMode::kAuto) {
-      if (fallback != nullptr) {
-        *fallback = "no cgroup (" + err.message + "): tracking the app as subreaper with /proc";
-      }
-      return create_none();
-    }
-    return std::move(err).with(mode == core::CgroupMode::kV2 ? "cgroup v2" : "cgroup v1");
-  };
   auto proc_cgroup = read_text_at(AT_FDCWD, "/proc/self/cgroup");
-  if (!proc_cgroup) return unreadable(std::move(proc_cgroup).error());
+  if (!proc_cgroup) {
+    // Without /proc (a container's PID 1 before its mounts): none for auto, an error otherwise.
+    Error err = std::move(proc_cgroup).error();
+    if (mode != core::CgroupMode::kAuto) {
+      return std::move(err).with(mode == core::CgroupMode::kV2 ? "cgroup v2" : "cgroup v1");
+    }
+    if (fallback != nullptr) {
+      *fallback = "no cgroup (" + err.message + "): tracking the app as subreaper with /proc";
+    }
+    return create_none();
+  }
 
   Result<std::unique_ptr<AppCgroup>> v2 = logic_error("not tried");
   if (mode != core::CgroupMode::kV1) {
@@ -505,13 +505,16 @@ Result<std::unique_ptr<AppCgroup>> create_app_cgroup(core::CgroupMode mode, std:
   }
   // v1 needs each mount's super options (its controllers): the mountinfo text.
   auto mountinfo = read_text_at(AT_FDCWD, "/proc/self/mountinfo");
-  if (!mountinfo) return unreadable(std::move(mountinfo).error());
-  auto v1 = create_v1(*mountinfo, *proc_cgroup);
+  auto v1 =
+      mountinfo
+          ? create_v1(*mountinfo, *proc_cgroup)
+          : Result<std::unique_ptr<AppCgroup>>(std::move(mountinfo).error().with("cgroup v1"));
   if (mode == core::CgroupMode::kV1) return v1;
-  // auto: the first backend that can be set up here; none always can.
+  // auto: the first backend that can be set up here; none always can. Each reason names its
+  // backend ("cgroup v2: ...").
   if (fallback != nullptr) {
-    *fallback = v1 ? "using cgroup v1 (v2: " + v2.error().message + ")"
-                   : "no cgroup (v2: " + v2.error().message + "; v1: " + v1.error().message +
+    *fallback = v1 ? "using cgroup v1 (" + v2.error().message + ")"
+                   : "no cgroup (" + v2.error().message + "; " + v1.error().message +
                          "): tracking the app as subreaper with /proc";
   }
   if (v1) return v1;

@@ -127,18 +127,24 @@ TEST_F(HostileConditions, AtTheLowestFdLimitsOneLineAndNoCgroupLeft) {
 
 // SPEC 3: a set-up step of the app's start that fails (setgroups, without the privilege to
 // change users) is the supervisor's failure, 125; 126 is for a program that cannot be executed.
-TEST_F(HostileConditions, AskingForRootWithoutPrivilegesIs125) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged user";
+// The step that makes the forked child the user nobody; empty where that cannot be done.
+std::function<void()> become_nobody() {
+  if (geteuid() != 0) return {};
   passwd* pw = getpwnam("nobody");
-  if (pw == nullptr) GTEST_SKIP() << "no user nobody";
+  if (pw == nullptr) return {};
   const uid_t uid = pw->pw_uid;
   const gid_t gid = pw->pw_gid;
-  auto as_nobody = [uid, gid] {
+  return [uid, gid] {
     if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 ||
         setresuid(uid, uid, uid) != 0) {
       _exit(98);
     }
   };
+}
+
+TEST_F(HostileConditions, AskingForRootWithoutPrivilegesIs125) {
+  const auto as_nobody = become_nobody();
+  if (!as_nobody) GTEST_SKIP() << "needs root and a user nobody";
   // No --cgroup: an unprivileged user may have no cgroup to make (SPEC 5 falls back).
   const Finished f = run_prepared(as_nobody, {"-u", "root", "--", "/bin/true"}, false);
   SCOPED_TRACE(joined(f.err_lines));
@@ -148,6 +154,26 @@ TEST_F(HostileConditions, AskingForRootWithoutPrivilegesIs125) {
   // A program that cannot be executed is still 126 for the same user.
   const Finished g = run_prepared(as_nobody, {"--", "/etc/passwd"}, false);
   EXPECT_EQ(g.status, 126) << joined(g.err_lines);
+}
+
+// SPEC 5's fallback: a user who may create no cgroup still gets the app run, and one line that
+// names each backend tried with its own reason, once.
+TEST_F(HostileConditions, WithoutACgroupToMakeTheFallbackSaysWhyOnce) {
+  const auto as_nobody = become_nobody();
+  if (!as_nobody) GTEST_SKIP() << "needs root and a user nobody";
+  const Finished f = run_prepared(as_nobody, {"--", "/bin/true"}, false);
+  SCOPED_TRACE(joined(f.err_lines));
+  EXPECT_EQ(f.status, 0);
+  ASSERT_FALSE(f.err_lines.empty());
+  const std::string& line = f.err_lines[0];
+  if (line.find(": started ") != std::string::npos) GTEST_SKIP() << "nobody may make cgroups here";
+  const std::string tail = "): tracking the app as subreaper with /proc";
+  EXPECT_NE(line.find(": no cgroup (cgroup v2: "), std::string::npos);
+  EXPECT_NE(line.find("; cgroup v1: "), std::string::npos);
+  EXPECT_EQ(line.find("v2: cgroup v2"), std::string::npos);
+  EXPECT_EQ(line.find("v1: cgroup v1"), std::string::npos);
+  ASSERT_GE(line.size(), tail.size());
+  EXPECT_EQ(line.substr(line.size() - tail.size()), tail);
 }
 
 }  // namespace
