@@ -9,6 +9,7 @@
 #include "os/file.hpp"
 #include "os/proc.hpp"
 #include "util/log.hpp"
+#include "util/strings.hpp"
 
 namespace sup::app {
 
@@ -20,13 +21,16 @@ Result<void> Supervisor::set_up_status_file() {
   self_ = {::getpid(), stat->start_time};
   // Two supervisors taking turns at one file would make every probe answer for the wrong one;
   // a file left by one that is gone (its pid dead or reused) is simply replaced.
-  if (auto text = os::read_regular_file(path, core::kMaxStatusBytes)) {
-    if (auto file = core::parse_status(*text)) {
-      const core::SupervisorId other = file->status.supervisor;
-      if (other.pid != self_.pid && os::live_start_time(other.pid) == other.start_time) {
-        return logic_error("status file " + path + ": already in use by running supervisor pid " +
-                           std::to_string(other.pid));
-      }
+  // Only a status file may be replaced: a mistyped path must not destroy what is there.
+  auto existing = os::read_replaceable(path, core::kMaxStatusBytes, "status file " + path);
+  if (!existing) return std::move(existing).error();
+  if (*existing && !trim(**existing).empty()) {
+    auto file = core::parse_status(**existing);
+    if (!file) return logic_error("status file " + path + ": exists and is not a status file");
+    const core::SupervisorId other = file->status.supervisor;
+    if (other.pid != self_.pid && os::live_start_time(other.pid) == other.start_time) {
+      return logic_error("status file " + path + ": already in use by running supervisor pid " +
+                         std::to_string(other.pid));
     }
   }
   return write_status(core::derive_status(self_, settings_, machine_));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 
 #include "util/unique_fd.hpp"
 
@@ -48,18 +49,17 @@ Result<void> replace_file(const std::string& path, std::string_view text, mode_t
   return {};
 }
 
-Result<std::string> read_regular_file(const std::string& path, std::size_t max) {
-  const std::string what = "cannot read " + path;
-  // O_NONBLOCK: opening a FIFO with no writer would block.
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-  if (!fd) return errno_error(what);
+namespace {
+
+// Reads the regular file open as fd, of at most max bytes.
+Result<std::string> read_bounded(int fd, std::size_t max, const std::string& what) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return errno_error(what);
+  if (::fstat(fd, &st) != 0) return errno_error(what);
   if (!S_ISREG(st.st_mode)) return logic_error(what + ": not a regular file");
   std::string text;
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error(what);
     if (n == 0) return text;
@@ -68,6 +68,35 @@ Result<std::string> read_regular_file(const std::string& path, std::size_t max) 
       return logic_error(what + ": larger than " + std::to_string(max) + " bytes");
     }
   }
+}
+
+}  // namespace
+
+Result<std::string> read_regular_file(const std::string& path, std::size_t max) {
+  // O_NONBLOCK: opening a FIFO with no writer would block.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+  if (!fd) return errno_error("cannot read " + path);
+  return read_bounded(fd.get(), max, "cannot read " + path);
+}
+
+Result<std::optional<std::string>> read_replaceable(const std::string& path, std::size_t max,
+                                                    const std::string& what) {
+  // lstat before any open: opening a device can act on it (a tape rewinds on close).
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return errno_error(what);
+  }
+  if (S_ISLNK(st.st_mode)) return std::optional<std::string>();
+  if (!S_ISREG(st.st_mode)) return logic_error(what + ": exists and is not a regular file");
+  if (st.st_size > static_cast<off_t>(max)) {
+    return logic_error(what + ": exists and is larger than " + std::to_string(max) + " bytes");
+  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW));
+  if (!fd) return errno_error(what);
+  auto text = read_bounded(fd.get(), max, what);
+  if (!text) return std::move(text).error();
+  return std::optional<std::string>(std::move(*text));
 }
 
 }  // namespace sup::os

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,13 @@ bool for_each_entry(int dir_fd,
 // The text of the regular file at path, which must be at most max bytes. A FIFO or a device is
 // refused without blocking. Errors read "cannot read PATH: why".
 Result<std::string> read_regular_file(const std::string& path, std::size_t max);
+
+// What is at path before replace_file takes it over, for the caller to decide whether it may:
+// nullopt when nothing is there, or a symlink (replace_file replaces the link, never what it
+// points to); the text of a regular file of at most max bytes. Anything else, which replacing
+// would destroy (a device, a FIFO, a directory, a bigger file), is an error that reads
+// "WHAT: exists and is ...".
+Result<std::optional<std::string>> read_replaceable(const std::string& path, std::size_t max,
+                                                    const std::string& what);
 
 }  // namespace sup::os

@@ -14,6 +14,12 @@
 #include "util/unique_fd.hpp"
 
 namespace sup::os {
+namespace {
+
+// "4194304\n" with room for the spaces and CRs of hand-written ones.
+constexpr std::size_t kMaxPidfileBytes = 63;
+
+}  // namespace
 
 Result<void> write_pidfile(const std::string& path, pid_t pid) {
   return replace_file(path, std::to_string(pid) + "\n", 0644, "pidfile " + path);
@@ -29,7 +35,7 @@ std::optional<pid_t> read_pidfile(const std::string& path) {
   if (!fd) return std::nullopt;
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  char buf[64];
+  char buf[kMaxPidfileBytes + 1];
   const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
   if (n <= 0) return std::nullopt;
   return core::parse_pidfile(std::string_view(buf, static_cast<std::size_t>(n)));
@@ -46,10 +52,15 @@ Result<void> check_pidfile_free(const std::string& path) {
   if (!fd) return errno_error("pidfile " + path);
   ::unlink(probe.c_str());
 
-  auto existing = read_pidfile(path);
-  if (existing && *existing != ::getpid() && is_same_executable_as_self(*existing)) {
+  // Only a pid file may be replaced: a typo such as -p /etc/passwd must not destroy that file.
+  auto existing = read_replaceable(path, kMaxPidfileBytes, "pidfile " + path);
+  if (!existing) return std::move(existing).error();
+  if (!*existing || trim(**existing).empty()) return {};
+  const auto pid = core::parse_pidfile(**existing);
+  if (!pid) return logic_error("pidfile " + path + ": exists and does not hold a PID");
+  if (*pid != ::getpid() && is_same_executable_as_self(*pid)) {
     return logic_error("pidfile " + path + ": already in use by running supervisor pid " +
-                       std::to_string(*existing));
+                       std::to_string(*pid));
   }
   return {};
 }

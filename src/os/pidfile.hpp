@@ -21,7 +21,8 @@ void remove_pidfile_if_ours(const std::string& path, pid_t pid);
 std::optional<pid_t> read_pidfile(const std::string& path);
 
 // Refuses the start when path names a live supervisor other than ourselves (another instance
-// holds it), or when the directory cannot take the file. The error names the path.
+// holds it), when something other than a pid file is there (replacing it would destroy it), or
+// when the directory cannot take the file. The error names the path.
 Result<void> check_pidfile_free(const std::string& path);
 
 }  // namespace sup::os

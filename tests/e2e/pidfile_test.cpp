@@ -3,9 +3,13 @@
 // exiting 0 only once the app has started, non-zero with the reason otherwise.
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -68,6 +72,45 @@ TEST_F(Pidfile, SymlinkIsReplacedNotFollowed) {
   EXPECT_TRUE(S_ISREG(st.st_mode)) << "the pidfile should be a regular file now";
   EXPECT_EQ(read_pid_file(pidfile), run.pid());
   EXPECT_EQ(read_file(target), "untouched\n") << "the supervisor wrote through the symlink";
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// SPEC 3: a path holding anything but a pid file is refused with one line and left as it was;
+// a mistyped -p (-p /etc/passwd, -p /dev/null) must never destroy what is there. An empty file
+// is taken.
+TEST_F(Pidfile, AnythingButAPidFileIsRefusedAndLeftAlone) {
+  const std::string text = tmp_ / "passwd";
+  write_file(text, "root:x:0:0:root:/root:/bin/sh\n");
+  const std::string fifo = tmp_ / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {text, "exists and does not hold a PID"}, {fifo, "exists and is not a regular file"}};
+  const std::string device = tmp_ / "null";
+  if (mknod(device.c_str(), S_IFCHR | 0666, makedev(1, 3)) == 0) {
+    cases.emplace_back(device, "exists and is not a regular file");
+  }
+  for (const auto& [path, why] : cases) {
+    SupervisedRun run(supervise({"-p", path}, {"exit", "0"}));
+    EXPECT_EQ(run.wait_exit(), 125) << run.log();
+    run.drain();
+    ASSERT_EQ(run.lines(Stream::kErr).size(), 1u) << run.log();
+    EXPECT_EQ(run.lines(Stream::kErr)[0].text, "supervisor: pidfile " + path + ": " + why);
+  }
+  EXPECT_EQ(read_file(text), "root:x:0:0:root:/root:/bin/sh\n");
+  struct stat st {};
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  if (cases.size() == 3) {
+    ASSERT_EQ(lstat(device.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISCHR(st.st_mode));
+  }
+
+  const std::string empty = tmp_ / "empty.pid";
+  write_file(empty, "");
+  SupervisedRun run(supervise({"-p", empty}, {"print-signals"}));
+  ASSERT_TRUE(run.expect_out("^ready pid="));
+  EXPECT_EQ(read_pid_file(empty), run.pid());
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }

@@ -280,6 +280,27 @@ TEST_F(StatusFile, AFileThatCannotBeWrittenIsAStartFailure) {
             "supervisor: status file " + path + ": No such file or directory");
 }
 
+// As with -p: a mistyped path holding anything but a status file is refused and left alone.
+TEST_F(StatusFile, AnythingButAStatusFileIsRefusedAndLeftAlone) {
+  const std::string text = tmp_ / "notes.txt";
+  write_file(text, "not a status\n");
+  const std::string fifo = tmp_ / "fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& [path, why] : {std::pair{text, "exists and is not a status file"},
+                                  std::pair{fifo, "exists and is not a regular file"}}) {
+    SupervisedRun run(supervise({"--status-file=" + path}, {"sleep"}));
+    EXPECT_EQ(run.wait_exit(), 125) << run.log();
+    run.drain();
+    ASSERT_EQ(run.lines(Stream::kErr).size(), 1u) << run.log();
+    EXPECT_EQ(run.lines(Stream::kErr)[0].text,
+              "supervisor: status file " + path + ": " + std::string(why));
+  }
+  EXPECT_EQ(read_file(text), "not a status\n");
+  struct stat st {};
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
 // ---- the probe against files written by hand ----
 
 class Probe : public E2ETest {};
