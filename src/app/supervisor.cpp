@@ -71,6 +71,8 @@ Supervisor::~Supervisor() {
 Result<void> Supervisor::set_up() {
   std::vector<int> blocked = core::forwarded_signals();
   blocked.push_back(SIGCHLD);  // --hot-restart's signal is one of the forwarded ones
+  const auto& absorbed = core::absorbed_signals();
+  blocked.insert(blocked.end(), absorbed.begin(), absorbed.end());
   auto signals = os::SignalFd::create(blocked);
   if (!signals) return std::move(signals).error();
   signals_.emplace(std::move(*signals));

@@ -229,6 +229,11 @@ void Reducer::on(const event::Signal& e) {
     request_stop(plan.forward);
     return;
   }
+  if (plan.absorbed) {
+    log(LogLevel::kInfo,
+        "ignoring " + signal_name(e.signo) + ": not a signal the app is steered with");
+    return;
+  }
   if (plan.forward == 0) {
     log(LogLevel::kDebug, "dropping " + signal_name(e.signo));
     return;

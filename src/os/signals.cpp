@@ -2,18 +2,25 @@
 
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace sup::os {
 
 Result<SignalFd> SignalFd::create(const std::vector<int>& signals) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : signals) sigaddset(&set, s);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return errno_error("sigprocmask");
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  // The kernel's 64-bit mask and its system calls: glibc's sigaddset and sigprocmask leave out
+  // 32 and 33, which it keeps for threads (a single-threaded program never uses them), and
+  // unblocked, their default action would end us.
+  std::uint64_t mask = 0;
+  for (int s : signals) mask |= std::uint64_t{1} << (s - 1);
+  if (::syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, nullptr, sizeof mask) != 0) {
+    return errno_error("sigprocmask");
+  }
+  const int fd = static_cast<int>(
+      ::syscall(SYS_signalfd4, -1, &mask, sizeof mask, SFD_NONBLOCK | SFD_CLOEXEC));
   if (fd < 0) return errno_error("signalfd");
   return SignalFd(UniqueFd(fd));
 }

@@ -4,6 +4,7 @@
 // the supervisor at once.
 #include <signal.h>
 
+#include <iterator>
 #include <set>
 
 #include "harness.hpp"
@@ -135,6 +136,31 @@ TEST_F(Signals, MapSignalToZeroDropsIt) {
   EXPECT_FALSE(run.exited());
   run.send(SIGTERM);
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// A signal the app is not steered with must not end the supervisor by its default action and
+// leave the app, its cgroup and its files behind: real-time signals (32 and 33, which glibc
+// keeps for itself, included), SIGXCPU, SIGXFSZ, SIGSTKFLT are logged and ignored, and never
+// reach the app.
+TEST_F(Signals, OtherSignalsAreLoggedAndIgnored) {
+  SupervisedRun run(supervise({}, {"print-signals"}));
+  const pid_t app = ready_app(run);
+  ASSERT_NE(app, 0);
+  const int others[] = {32, 33, SIGRTMIN + 1, SIGRTMAX, SIGXCPU, SIGXFSZ, SIGSTKFLT};
+  for (int sig : others) {
+    run.send(sig);
+    ASSERT_TRUE(run.expect_err("ignoring .*: not a signal the app is steered with"))
+        << "signal " << sig << "\n"
+        << run.log();
+  }
+  run.send(SIGHUP);
+  auto next = run.expect_out("^signal ");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->line, "signal HUP") << "only HUP should have reached the app\n" << run.log();
+  EXPECT_TRUE(is_alive(app));
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "ignoring "), static_cast<int>(std::size(others)));
 }
 
 // The "Done when" measurement: kill -TERM on the supervisor during a backoff wait ends it

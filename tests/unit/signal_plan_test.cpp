@@ -7,6 +7,7 @@
 #include <csignal>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/signal_names.hpp"
 
@@ -64,6 +65,25 @@ TEST(SignalPlan, NeverForwardedEvenWhenMapped) {
     EXPECT_EQ(plan.forward, 0) << signal_name(sig);
     EXPECT_FALSE(plan.stop) << signal_name(sig);
   }
+}
+
+// Those whose default action would end the supervisor: absorbed, never forwarded, never a
+// stop, even when mapped; the faults and the forwarded ones are not among them.
+TEST(SignalPlan, OtherFatalSignalsAreAbsorbed) {
+  std::vector<int> want = {SIGSTKFLT, SIGXCPU, SIGXFSZ};
+  for (int sig = 32; sig <= 64; ++sig) want.push_back(sig);
+  const auto& got = absorbed_signals();
+  EXPECT_EQ(std::set<int>(got.begin(), got.end()), std::set<int>(want.begin(), want.end()));
+  Config cfg;
+  for (int sig : want) cfg.signal_map[sig] = SIGHUP;
+  for (int sig : want) {
+    const SignalPlan plan = plan_signal(cfg, sig);
+    EXPECT_TRUE(plan.absorbed) << sig;
+    EXPECT_EQ(plan.forward, 0) << sig;
+    EXPECT_FALSE(plan.stop) << sig;
+  }
+  for (int sig : kNever) EXPECT_FALSE(plan_signal(cfg, sig).absorbed) << signal_name(sig);
+  for (int sig : kForwarded) EXPECT_FALSE(plan_signal(cfg, sig).absorbed) << signal_name(sig);
 }
 
 TEST(SignalPlan, TermAndIntRequestAStop) {
