@@ -112,6 +112,7 @@ class Supervisor {
   core::Settings settings_;
   os::Credentials creds_;
   sigset_t ignored_signals_{};  // ours, which the app must not inherit (set_up)
+  bool app_in_our_group_ = false;  // the last spawn shared our (the terminal's) process group
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
   core::Machine machine_;
 

@@ -27,6 +27,10 @@ struct SpawnSpec {
   int cgroup_join_fd = -1;         // cgroup.procs to write "0" to before exec, or -1
   // Fds handed to the app: (our fd, the app's fd number). All others are closed at exec.
   std::vector<std::pair<int, int>> pass_fds;
+  // A process group of its own, as for any daemon. Not when the supervisor is the foreground
+  // job of the terminal on stdin: the app must be able to read it (a background group gets
+  // SIGTTIN), and the terminal's Ctrl-C reaches it directly.
+  bool own_process_group = true;
   // SIGKILL the app if the supervisor dies (PR_SET_PDEATHSIG, set after the privilege drop,
   // which would reset it).
   bool die_with_supervisor = true;
