@@ -117,7 +117,7 @@ void Reducer::hot_stop(state::HotRestart& hr, int forward) {
   Generation old = std::move(hr.old);
   if (forward != 0) emit(action::SignalMain{old.number, forward});
   emit(action::SignalMain{old.number, kSigCont});
-  m_.state = state::Stopping{std::move(old), state::StopReason::kRequested, kill_at, false};
+  m_.state = state::Stopping{std::move(old), state::StopReason::kRequested, kill_at, 0};
 }
 
 // The new generation is ready: it serves from now on; the old one gets the stop signal.

@@ -73,7 +73,8 @@ struct Stopping {
   Generation gen;
   StopReason reason = StopReason::kRequested;
   Millis kill_at = 0;  // then the kill signal; once killed, the end of the leftover grace
-  bool killed = false;
+  // Kill signals sent: the --kill-signal, then SIGKILL if that one was not SIGKILL.
+  int kills = 0;
 };
 // The main process exited; an ElectSuccessor action is out.
 struct Electing {
@@ -106,7 +107,7 @@ struct Cleaning {
   };
   std::optional<Restart> restart;  // nullopt: finish
   Millis kill_at = 0;              // as in Stopping
-  bool killed = false;
+  int kills = 0;
 };
 struct Backoff {
   Millis until = 0;

@@ -14,7 +14,7 @@ namespace {
 
 // Signals the kernel numbers the same on every Linux architecture we build for; core includes
 // no system header.
-constexpr int kSigAbrt = 6, kSigCont = 18;
+constexpr int kSigAbrt = 6, kSigKill = 9, kSigCont = 18;
 
 // STATUS= text from the app may hold anything; keep the log line one printable line.
 std::string printable(std::string_view text) {
@@ -113,7 +113,7 @@ void Reducer::on(const event::MainExited& e) {
   bool failed_start = false;
   if (auto* stopping = get<state::Stopping>()) {
     if (stopping->reason == state::StopReason::kRequested) {
-      clean(std::nullopt, stopping->kill_at, stopping->killed);
+      clean(std::nullopt, stopping->kill_at, stopping->kills);
       return;
     }
     failed_start = stopping->reason == state::StopReason::kNotReady;
@@ -275,7 +275,7 @@ void Reducer::on(const event::Notified& e) {
   if (msg.extend_timeout_usec) {
     const Millis at = now_ + static_cast<Millis>(*msg.extend_timeout_usec / 1000);
     if (running != nullptr && running->start_deadline) running->start_deadline = at;
-    if (auto* stopping = get<state::Stopping>(); stopping != nullptr && !stopping->killed) {
+    if (auto* stopping = get<state::Stopping>(); stopping != nullptr && stopping->kills == 0) {
       stopping->kill_at = at;
     }
     NotifyMessage up;
@@ -301,7 +301,7 @@ void Reducer::on(const event::Tick&) {
            "not ready after " + seconds_text(cfg_.start_timeout_ms));
     }
   } else if (auto* stopping = get<state::Stopping>()) {
-    if (now_ >= stopping->kill_at) kill_or_give_up(stopping->kill_at, stopping->killed);
+    if (now_ >= stopping->kill_at) kill_or_give_up(stopping->kill_at, stopping->kills);
   } else if (auto* awaiting_exec = get<state::AwaitingExec>()) {
     if (now_ >= awaiting_exec->next_check) {
       // At the bound, once more: a sole child that never exec'd is a daemon.
@@ -318,7 +318,7 @@ void Reducer::on(const event::Tick&) {
       stop_waiting();
     }
   } else if (auto* cleaning = get<state::Cleaning>()) {
-    if (now_ >= cleaning->kill_at) kill_or_give_up(cleaning->kill_at, cleaning->killed);
+    if (now_ >= cleaning->kill_at) kill_or_give_up(cleaning->kill_at, cleaning->kills);
   } else if (auto* backoff = get<state::Backoff>()) {
     if (now_ >= backoff->until) restart();
   } else if (auto* hr = get<state::HotRestart>()) {
@@ -416,7 +416,7 @@ void Reducer::stop(state::StopReason reason, int sig, const std::string& why) {
   tell_status("stopping " + pid_text(gen.main) + ": " + why);
   emit(action::SignalMain{gen.number, sig});
   emit(action::SignalMain{gen.number, kSigCont});
-  m_.state = state::Stopping{std::move(gen), reason, now_ + cfg_.stop_timeout_ms, false};
+  m_.state = state::Stopping{std::move(gen), reason, now_ + cfg_.stop_timeout_ms, 0};
 }
 
 // A missed --watchdog deadline: a hang, answered with SIGABRT, then the kill signal.
@@ -427,8 +427,8 @@ void Reducer::hang() {
   // "running" while the hung app is being stopped.
   tell_status("hung: " + pid_text(gen.main) + " missed its watchdog deadline");
   emit(action::SignalMain{gen.number, kSigAbrt});
-  m_.state = state::Stopping{std::move(gen), state::StopReason::kHung,
-                             now_ + cfg_.stop_timeout_ms, false};
+  m_.state =
+      state::Stopping{std::move(gen), state::StopReason::kHung, now_ + cfg_.stop_timeout_ms, 0};
 }
 
 void Reducer::request_stop(int forward) {
@@ -449,12 +449,12 @@ void Reducer::request_stop(int forward) {
     if (forward != 0) emit(action::SignalMain{gen->number, forward});
     emit(action::SignalMain{gen->number, kSigCont});
     m_.state = state::Stopping{std::move(*gen), state::StopReason::kRequested,
-                               now_ + cfg_.stop_timeout_ms, false};
+                               now_ + cfg_.stop_timeout_ms, 0};
   } else if (is<state::AwaitingPidfile>()) {
     emit(action::UnwatchPidfile{});
-    clean(std::nullopt, now_ + cfg_.stop_timeout_ms, false);
+    clean(std::nullopt, now_ + cfg_.stop_timeout_ms, 0);
   } else if (is<state::AwaitingExec>()) {
-    clean(std::nullopt, now_ + cfg_.stop_timeout_ms, false);
+    clean(std::nullopt, now_ + cfg_.stop_timeout_ms, 0);
   } else if (auto* cleaning = get<state::Cleaning>()) {
     cleaning->restart.reset();
   } else if (is<state::Backoff>()) {
@@ -465,14 +465,23 @@ void Reducer::request_stop(int forward) {
 
 // The kill deadline of Stopping or Cleaning passed: the kill signal to everything left, then
 // a last grace; after that, give up on what survived.
-void Reducer::kill_or_give_up(Millis& kill_at, bool& killed) {
-  if (!killed) {
+void Reducer::kill_or_give_up(Millis& kill_at, int& kills) {
+  if (kills == 0) {
     emit(action::KillAll{cfg_.kill_signal, 0});
-    killed = true;
+    kills = 1;
     kill_at = now_ + kLeftoverGraceMs;
     return;
   }
-  log(LogLevel::kError, "processes of the app survived " + signal_name(cfg_.kill_signal));
+  // A --kill-signal the app can catch or ignore must not leave it running when we end.
+  if (kills == 1 && cfg_.kill_signal != kSigKill) {
+    log(LogLevel::kInfo,
+        "processes of the app survived " + signal_name(cfg_.kill_signal) + ": sending SIGKILL");
+    emit(action::KillAll{kSigKill, 0});
+    kills = 2;
+    kill_at = now_ + kLeftoverGraceMs;
+    return;
+  }
+  log(LogLevel::kError, "processes of the app survived SIGKILL");
   done(last_code());
 }
 
@@ -501,7 +510,7 @@ void Reducer::end_run(bool failed_start, Millis healthy_from, bool out_of_proces
                                " s (restart " + std::to_string(d.restart_number) + ")";
       log(LogLevel::kInfo, text);
       tell_status(text);
-      clean(state::Cleaning::Restart{d.delay_ms}, now_ + cfg_.stop_timeout_ms, false);
+      clean(state::Cleaning::Restart{d.delay_ms}, now_ + cfg_.stop_timeout_ms, 0);
       return;
     }
     case RestartDecision::Kind::kGiveUp:
@@ -511,12 +520,11 @@ void Reducer::end_run(bool failed_start, Millis healthy_from, bool out_of_proces
     case RestartDecision::Kind::kFinish:
       break;
   }
-  clean(std::nullopt, now_ + cfg_.stop_timeout_ms, false);
+  clean(std::nullopt, now_ + cfg_.stop_timeout_ms, 0);
 }
 
-void Reducer::clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at,
-                    bool killed) {
-  m_.state = state::Cleaning{restart, kill_at, killed};
+void Reducer::clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, int kills) {
+  m_.state = state::Cleaning{restart, kill_at, kills};
   emit(action::StopLeftovers{cfg_.stop_signal, 0});
 }
 

@@ -66,14 +66,14 @@ class Reducer {
   void stop(state::StopReason reason, int sig, const std::string& why);
   void hang();
   void request_stop(int forward);
-  void kill_or_give_up(Millis& kill_at, bool& killed);
+  void kill_or_give_up(Millis& kill_at, int& kills);
   bool main_failed() const;
   // ElectSuccessor again from AwaitingExec: still awaiting exec, or the last time.
   void elect(const Generation& gen, bool await_exec);
   void elect_again();
   void stop_waiting();
   void end_run(bool failed_start, Millis healthy_from, bool out_of_processes = false);
-  void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, bool killed);
+  void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, int kills);
   void restart();
   void done(int code);
   int last_code() const;  // the app's last status the shell's way, 0 before any run ended

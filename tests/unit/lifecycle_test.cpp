@@ -288,6 +288,27 @@ TEST(Lifecycle, SurvivorsOfTheKillAreGivenUpOnAfterTheGrace) {
   EXPECT_EQ(sim.exit_code(), 0);
 }
 
+// A --kill-signal the app can catch is followed by SIGKILL after the grace: we never end with
+// the app still running.
+TEST(Lifecycle, ACatchableKillSignalIsFollowedBySigkill) {
+  Sim sim([](Config& c) {
+    c.stop_timeout_ms = 1'000;
+    c.kill_signal = SIGUSR1;
+  });
+  sim.spawned(100);
+  sim.signal(SIGTERM);
+  sim.tick(kT0 + 1'000);
+  EXPECT_EQ(sim.all<action::KillAll>().at(0).signo, SIGUSR1);
+  sim.tick(kT0 + 1'000 + kLeftoverGraceMs);
+  EXPECT_EQ(sim.all<action::KillAll>().at(0).signo, SIGKILL);
+  EXPECT_TRUE(sim.logged("processes of the app survived SIGUSR1: sending SIGKILL"));
+  EXPECT_FALSE(sim.exit_code());
+  EXPECT_EQ(deadline(sim.machine()), kT0 + 1'000 + 2 * kLeftoverGraceMs);
+  sim.tick(kT0 + 1'000 + 2 * kLeftoverGraceMs);
+  EXPECT_TRUE(sim.logged("processes of the app survived SIGKILL"));
+  EXPECT_EQ(sim.exit_code(), 0);
+}
+
 TEST(Lifecycle, StopDuringBackoffEndsAtOnceWithTheLastStatus) {
   Sim sim(on_failure);
   sim.spawned(100);
