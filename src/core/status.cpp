@@ -112,7 +112,10 @@ Status derive_status(const SupervisorId& self, const Settings& settings, const M
                  [&](const state::Backoff&) { s.phase = Phase::kBackoff; },
                  [&](const state::HotRestart& hr) {
                    s.phase = Phase::kHotRestart;
-                   s.main_pid = hr.old.main;  // it serves, and gets the signals, until replaced
+                   // The old generation serves, and gets the signals, until replaced: a probe
+                   // that failed now would take a zero-downtime replacement out of service.
+                   s.main_pid = hr.old.main;
+                   s.ready = hr.old.ready;
                  },
                  [&](const state::Done&) { s.phase = ending; },
              },
