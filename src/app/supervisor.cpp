@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/launch.hpp"
+#include "core/config.hpp"
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
 #include "os/listen_sockets.hpp"
@@ -94,6 +95,9 @@ Result<void> Supervisor::set_up() {
   if (!listen_.empty()) {
     log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
   }
+  // Only now are systemd's sockets counted; the fd store passes its fds right after them.
+  if (auto r = core::check_notify_fd(settings_.cfg.notify_fd, listen_.fds.size()); !r) return r;
+  fd_store_ = os::FdStore(core::fd_store_room(settings_.cfg, listen_.fds.size()));
 
   auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup, &cgroup_fallback_);
   if (!cgroup) return std::move(cgroup).error();
