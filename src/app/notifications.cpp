@@ -154,8 +154,14 @@ void Supervisor::store_fds(const core::NotifyMessage& msg, std::vector<UniqueFd>
   const std::size_t offered = fds.size();
   const auto kept = fd_store_.add(std::move(fds), name, !msg.fdpoll_off);
   if (kept.size() < offered) {
-    log::error("fd store full (--fdstore-max=" + std::to_string(fd_store_.max()) + "): closing " +
-               std::to_string(offered - kept.size()) + " fds named " + name);
+    const int max = settings_.cfg.fdstore_max;
+    const std::string limit =
+        fd_store_.max() < static_cast<std::size_t>(max)
+            ? "room for " + std::to_string(fd_store_.max()) +
+                  " below --notify-fd=" + std::to_string(settings_.cfg.notify_fd)
+            : "--fdstore-max=" + std::to_string(max);
+    log::error("fd store full (" + limit + "): closing " + std::to_string(offered - kept.size()) +
+               " fds named " + name);
   }
   for (std::uint64_t id : kept) {
     const os::FdStore::Entry* stored = fd_store_.find(id);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/launch.hpp"
+#include "core/config.hpp"
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
 #include "os/listen_sockets.hpp"
@@ -96,6 +97,9 @@ Result<void> Supervisor::set_up() {
   if (!listen_.empty()) {
     log::debug("passing " + std::to_string(listen_.fds.size()) + " socket(s) to the app");
   }
+  // Only now are systemd's sockets counted; the fd store passes its fds right after them.
+  if (auto r = core::check_notify_fd(settings_.cfg.notify_fd, listen_.fds.size()); !r) return r;
+  fd_store_ = os::FdStore(core::fd_store_room(settings_.cfg, listen_.fds.size()));
 
   auto cgroup = os::create_app_cgroup(settings_.cfg.cgroup, &cgroup_fallback_);
   if (!cgroup) return std::move(cgroup).error();
@@ -133,16 +137,12 @@ int Supervisor::run(UniqueFd ready_fd) {
       log::debug("removed " + std::to_string(n) + " notify socket(s) of dead supervisors");
     }
   }
-  // --fork's foreground is told once there is an app: not while its first spawn is retried
-  // (EAGAIN), which lasts until the process limit is lifted; if it never starts, the
-  // foreground reports the supervisor's exit status instead.
+  // --fork's foreground is told once the app counts as started (SPEC 2, 7): exec'd, or ready
+  // with --ready=notify and --notify-fd; not while its first spawn is retried (EAGAIN) nor
+  // through restarts before that. If it never starts, the foreground reports the
+  // supervisor's exit status instead, which the machine keeps non-zero then.
   const auto report_once_started = [&] {
-    if (ready_fd && !std::holds_alternative<core::state::Starting>(machine_.state) &&
-        !std::holds_alternative<core::state::Cleaning>(machine_.state) &&
-        !std::holds_alternative<core::state::Backoff>(machine_.state) &&
-        !std::holds_alternative<core::state::Done>(machine_.state)) {
-      report_started(ready_fd);
-    }
+    if (ready_fd && machine_.memory.ready_sent) report_started(ready_fd);
   };
   report_once_started();
 

@@ -15,6 +15,8 @@ constexpr int kSigInt = 2, kSigTerm = 15;
 // More stored fds than this is a mistake, not a configuration (systemd caps FileDescriptorStoreMax
 // at 4096 too).
 constexpr int kMaxFdstore = 4096;
+// The app's first passed fd (sd_listen_fds' SD_LISTEN_FDS_START): sockets, then the fd store.
+constexpr std::size_t kFirstPassedFd = 3;
 
 enum class Opt {
   kFork, kPidfile, kMainPidfile, kUser, kGroup, kDelayLimit, kRestartOnError, kRestartOnCrash,
@@ -344,9 +346,27 @@ Result<Config> parse_cli(std::span<const std::string_view> args) {
     return logic_error("PROGRAM: missing (usage: supervisor [options] -- PROGRAM [ARGS...])");
   }
   if (args[i].empty()) return logic_error("PROGRAM: must not be empty");
+  // --listen's share now, before anything runs; systemd's sockets are counted at set-up.
+  if (auto r = check_notify_fd(cfg.notify_fd, cfg.listen.size()); !r) return std::move(r).error();
   cfg.program = args[i];
   for (; i < args.size(); ++i) cfg.args.emplace_back(args[i]);
   return cfg;
+}
+
+Result<void> check_notify_fd(int notify_fd, std::size_t sockets) {
+  const auto last = static_cast<int>(kFirstPassedFd + sockets) - 1;
+  if (notify_fd < static_cast<int>(kFirstPassedFd) || notify_fd > last) return {};
+  const std::string fds = sockets == 1 ? "fd 3" : "fds 3 to " + std::to_string(last);
+  return logic_error("--notify-fd=" + std::to_string(notify_fd) + ": the app gets its " +
+                     std::to_string(sockets) + " listening socket" + (sockets == 1 ? "" : "s") +
+                     " (LISTEN_FDS) at " + fds + "; use " + std::to_string(last + 1) + " or above");
+}
+
+std::size_t fd_store_room(const Config& cfg, std::size_t sockets) {
+  const auto max = static_cast<std::size_t>(cfg.fdstore_max);
+  const auto first_stored = kFirstPassedFd + sockets;
+  if (cfg.notify_fd < 0 || static_cast<std::size_t>(cfg.notify_fd) < first_stored) return max;
+  return std::min(max, static_cast<std::size_t>(cfg.notify_fd) - first_stored);
 }
 
 std::string usage_text() {

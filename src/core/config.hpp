@@ -71,6 +71,15 @@ struct Config {
 // printed after "supervisor: ".
 Result<Config> parse_cli(std::span<const std::string_view> args);
 
+// --notify-fd's number against the fds the app gets from 3 on (SPEC 7, 10): `sockets` of them,
+// systemd's (LISTEN_FDS) and --listen's. One of those numbers would replace a socket that
+// LISTEN_FDS still counts: an Error naming the option, ready to be printed after "supervisor: ".
+Result<void> check_notify_fd(int notify_fd, std::size_t sockets);
+
+// How many fds the fd store may keep: --fdstore-max, less where the stored fds, passed right
+// after the `sockets`, would reach --notify-fd's number (check_notify_fd passed).
+std::size_t fd_store_room(const Config& cfg, std::size_t sockets);
+
 // The --help text, in the seed's layout.
 std::string usage_text();
 

@@ -143,7 +143,12 @@ struct Memory {
   std::optional<ExitStatus> last_status;  // how the last run ended; nullopt before any did
   bool gave_up = false;                   // --max-restarts ran out: the app ends for good
   int oom_kills_seen = 0;
-  bool ready_sent = false;  // READY=1 went up to systemd
+  // The app counted as started (--ready) at least once: READY=1 went up to systemd, and
+  // --fork's foreground process may exit 0.
+  bool ready_sent = false;
+  // --fork, until the app counts as started: why its last start failed, the one line the
+  // foreground's user reads should the supervisor end before it does; "" while none did.
+  std::string start_failure;
   bool reloading = false;   // RELOADING=1 went up: the next READY=1 goes up too
   std::optional<Millis> keepalive_at;
   std::vector<Retiring> retiring;

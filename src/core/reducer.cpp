@@ -82,12 +82,13 @@ void Reducer::on(const event::SpawnFailed& e) {
     return;
   }
   log(LogLevel::kError, e.message);
+  note_start_failure(e.message);
   m_.memory.last_status = ExitStatus::exited(code);
   end_run(true, now_, out_of_processes);
 }
 
 // "pid N exited with status 1", naming an OOM kill the first time the count shows it.
-void Reducer::log_exit(int pid, const event::MainExited& e) {
+std::string Reducer::log_exit(int pid, const event::MainExited& e) {
   std::string text = pid_text(pid) + " ";
   if (!e.status) {
     text += "exited (not our child: status unknown)";
@@ -96,7 +97,8 @@ void Reducer::log_exit(int pid, const event::MainExited& e) {
     if (e.oom_kills > m_.memory.oom_kills_seen) text += " (out of memory)";
   }
   m_.memory.oom_kills_seen = std::max(m_.memory.oom_kills_seen, e.oom_kills);
-  log(LogLevel::kInfo, std::move(text));
+  log(LogLevel::kInfo, text);
+  return text;
 }
 
 void Reducer::on(const event::MainExited& e) {
@@ -106,8 +108,12 @@ void Reducer::on(const event::MainExited& e) {
   }
   Generation* gen = serving();
   if (gen == nullptr || !names(e.generation, *gen)) return;
-  log_exit(gen->main, e);
+  const std::string exited = log_exit(gen->main, e);
   m_.memory.last_status = e.status.value_or(ExitStatus::exited(0));
+  // Exiting on its own before it was ready; a stop keeps the reason it was stopped for.
+  if (is<state::Running>() && !gen->ready) {
+    note_start_failure(starting_text() + exited + " before it was ready");
+  }
 
   std::optional<Millis> start_deadline;
   bool failed_start = false;
@@ -226,6 +232,7 @@ void Reducer::on(const event::Signal& e) {
   }
   if (plan.stop) {
     log(LogLevel::kInfo, "stopping: " + signal_name(e.signo));
+    note_start_failure(starting_text() + "stopped by " + signal_name(e.signo));
     request_stop(e.app_has_it ? 0 : plan.forward);
     return;
   }
@@ -413,6 +420,7 @@ void Reducer::become_ready() {
 void Reducer::stop(state::StopReason reason, int sig, const std::string& why) {
   Generation gen = std::move(*serving());
   log(LogLevel::kInfo, pid_text(gen.main) + " " + why + ": sending " + signal_name(sig));
+  note_start_failure(starting_text() + pid_text(gen.main) + " " + why);
   tell_status("stopping " + pid_text(gen.main) + ": " + why);
   emit(action::SignalMain{gen.number, sig});
   emit(action::SignalMain{gen.number, kSigCont});
@@ -423,6 +431,7 @@ void Reducer::stop(state::StopReason reason, int sig, const std::string& why) {
 void Reducer::hang() {
   Generation gen = std::move(get<state::Running>()->gen);
   log(LogLevel::kInfo, pid_text(gen.main) + " missed its watchdog deadline: sending SIGABRT");
+  note_start_failure(starting_text() + pid_text(gen.main) + " missed its watchdog deadline");
   // Up to systemd too (a transition, SPEC 7): its StatusText would otherwise still say
   // "running" while the hung app is being stopped.
   tell_status("hung: " + pid_text(gen.main) + " missed its watchdog deadline");
@@ -534,11 +543,24 @@ void Reducer::restart() {
   spawn();
 }
 
+void Reducer::note_start_failure(std::string line) {
+  if (cfg_.fork && !m_.memory.ready_sent) m_.memory.start_failure = std::move(line);
+}
+
+std::string Reducer::starting_text() const { return "starting " + settings_.program + ": "; }
+
 int Reducer::last_code() const {
   return to_shell_code(m_.memory.last_status.value_or(ExitStatus{}));
 }
 
 void Reducer::done(int code) {
+  // --fork's foreground process waits for the app to count as started, and otherwise exits
+  // with our status: never 0 then, and with the reason once (SPEC 2). A failed first spawn
+  // has said why already.
+  if (cfg_.fork && !m_.memory.ready_sent) {
+    if (!m_.memory.start_failure.empty()) log(LogLevel::kFatal, m_.memory.start_failure);
+    if (code == 0) code = kExitFailure;
+  }
   m_.state = state::Done{code};
   emit(action::Exit{code});
 }

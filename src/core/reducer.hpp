@@ -76,8 +76,11 @@ class Reducer {
   void clean(std::optional<state::Cleaning::Restart> restart, Millis kill_at, int kills);
   void restart();
   void done(int code);
+  // --fork: keeps `line` as the reason the app has not started, until it counts as started.
+  void note_start_failure(std::string line);
+  std::string starting_text() const;  // "starting PROGRAM: "
   int last_code() const;  // the app's last status the shell's way, 0 before any run ended
-  void log_exit(int pid, const event::MainExited& e);
+  std::string log_exit(int pid, const event::MainExited& e);  // returns the line
 
   // hot_restart.cpp
   Millis hot_restart_timeout() const;

@@ -49,6 +49,18 @@ TEST_F(FdStore, FdstoreMaxZeroRefusesThem) {
   EXPECT_TRUE(run.wait_exit());
 }
 
+// Stored fds are passed right after the sockets, from 3 on: the store keeps none that would
+// land on --notify-fd's number, where the readiness pipe would replace it.
+TEST_F(FdStore, NoneIsKeptWhereItWouldLandOnTheNotifyFd) {
+  SupervisedRun run(supervise({"-c", "--healthy-after=0", "--notify-fd=3"}, {"counter", "crash"}));
+  ASSERT_TRUE(run.expect_out("^counter=1 pid="));
+  ASSERT_TRUE(run.expect_out("^counter=1 pid=")) << "nothing kept\n" << run.log();
+  EXPECT_TRUE(run.expect_err(
+      R"(fd store full \(room for 0 below --notify-fd=3\): closing 1 fds named counter)"));
+  run.send(SIGTERM);
+  EXPECT_TRUE(run.wait_exit());
+}
+
 TEST_F(FdStore, AStoredFdThatHangsUpIsDroppedUnlessStoredWithFdpollZero) {
   SupervisedRun run(then_env(tmp_, {"-c"},
                              "exec \"$1\" notify +store-hangup=gone +store-nopoll=kept +barrier"));

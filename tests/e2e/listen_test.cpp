@@ -172,6 +172,13 @@ TEST_F(ListenFailure, BadAddress) {
                  "--listen=unix:relative.sock: the socket's PATH must be absolute");
 }
 
+// SPEC 10: the sockets are the app's fds 3 on; a --notify-fd among them would replace one.
+TEST_F(ListenFailure, NotifyFdOnASocketsNumber) {
+  expect_failure({"--notify-fd=3", "--listen=127.0.0.1:0"},
+                 "--notify-fd=3: the app gets its 1 listening socket (LISTEN_FDS) at fd 3; use 4 "
+                 "or above");
+}
+
 TEST_F(ListenFailure, UnknownHost) {
   expect_failure({"--listen=no-such-host.invalid:8080"},
                  "--listen=no-such-host.invalid:8080: unknown host 'no-such-host.invalid'");

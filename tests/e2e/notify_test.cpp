@@ -528,6 +528,70 @@ TEST_F(NotifyReadiness, ExtendTimeoutUsecPostponesTheStartTimeout) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// ---- readiness and -f, --fork (SPEC 2): "started" means ready ----
+
+// The background supervisor of -f, from its "started" line; the run cleans it up too.
+pid_t background_of(SupervisedRun& run) {
+  auto started = run.expect_err(R"(^supervisor\[(\d+)\]: )" + kStarted);
+  if (!started) return 0;
+  run.track_extra_supervisor(started->pid(1));
+  return started->pid(1);
+}
+
+// The foreground returns only once the app has become ready (the app waits for the test's
+// USR1 before it does), exits 0 then, and leaves the app running under the background.
+void expect_fork_waits_for_readiness(SupervisedRun& run) {
+  const pid_t background = background_of(run);
+  ASSERT_NE(background, 0) << run.log();
+  const pid_t app = ready_pid(run);
+  ASSERT_NE(app, 0) << run.log();
+  EXPECT_TRUE(run.still_running_after(300ms)) << "the foreground returned before readiness\n"
+                                              << run.log();
+  ASSERT_TRUE(signal_pid(app, SIGUSR1));
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, "pid " + std::to_string(app) + " is ready"), 1) << run.log();
+  EXPECT_TRUE(is_alive(app));
+  kill(background, SIGTERM);
+  EXPECT_TRUE(wait_gone(background)) << "the background supervisor ignored SIGTERM";
+}
+
+// The app ends before it is ready: the foreground exits with that status (non-zero) and one
+// line of its own saying why.
+void expect_fork_fails_with_the_reason(SupervisedRun& run, int status, const std::string& why) {
+  ASSERT_NE(background_of(run), 0) << run.log();
+  EXPECT_EQ(run.wait_exit(), status) << run.log();
+  run.drain(2000ms);
+  EXPECT_EQ(run.count(Stream::kErr, "^supervisor: "), 1) << run.log();
+  EXPECT_EQ(run.count(Stream::kErr, R"(^supervisor: starting /\S+: pid \d+ )" + why + "$"), 1)
+      << run.log();
+}
+
+TEST_F(NotifyReadiness, ForkReturnsOnlyOnceTheAppSentReady) {
+  SupervisedRun run(supervise({"-f", "--ready=notify"}, {"notify", "+wait=USR1", "READY=1"}));
+  expect_fork_waits_for_readiness(run);
+}
+
+TEST_F(NotifyReadiness, ForkReturnsOnlyOnceTheAppWroteItsNotifyFdNewline) {
+  SupervisedRun run(supervise({"-f", "--notify-fd=5"}, {"notify-fd", "5", "+wait=USR1"}));
+  expect_fork_waits_for_readiness(run);
+}
+
+TEST_F(NotifyReadiness, ForkFailsWithTheReasonWhenTheAppExitsBeforeReady) {
+  SupervisedRun run(supervise({"-f", "--ready=notify"}, {"exit", "4"}));
+  expect_fork_fails_with_the_reason(run, 4, "exited with status 4 before it was ready");
+}
+
+TEST_F(NotifyReadiness, ForkFailsWithTheReasonWhenTheAppExitsBeforeItsNotifyFdNewline) {
+  SupervisedRun run(supervise({"-f", "--notify-fd=5"}, {"exit", "4"}));
+  expect_fork_fails_with_the_reason(run, 4, "exited with status 4 before it was ready");
+}
+
+// print-signals exits 0 on the stop signal: the foreground must still not say 0.
+TEST_F(NotifyReadiness, ForkFailsWithTheReasonAtTheStartTimeout) {
+  SupervisedRun run(supervise({"-f", "--ready=notify", "--start-timeout=0.5"}, {"print-signals"}));
+  expect_fork_fails_with_the_reason(run, 125, R"(not ready after 0\.5 s)");
+}
+
 // ---- MAINPID= ----
 
 // The switch is immediate: the old main process is still alive, yet the next signal goes to

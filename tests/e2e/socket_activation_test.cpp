@@ -218,6 +218,26 @@ TEST_F(SocketActivation, ListenVariablesForAnotherPidDoNotReachTheApp) {
   EXPECT_EQ(run.wait_exit(), 0) << run.log();
 }
 
+// SPEC 10: systemd's socket at 3 and --listen's at 4 leave --notify-fd=4 no room. Known only
+// once the sockets are taken, so refused then, before anything is left behind: 125, one line.
+TEST_F(SocketActivation, NotifyFdOnAnInheritedSocketsNumberIsRefusedAtStart) {
+  Listener l = listen_tcp();
+  const std::string pidfile = tmp_ / "sup.pid";
+  auto run = activate(
+      {&l}, "web",
+      {"-p", pidfile, "--notify-fd=4", "--listen=127.0.0.1:0", "--", kTestapp, "args", "hello"});
+  EXPECT_EQ(run->wait_exit(), 125) << run->log();
+  run->drain();
+  const auto& err = run->lines(Stream::kErr);
+  ASSERT_EQ(err.size(), 1u) << run->log();
+  EXPECT_EQ(err[0].text,
+            "supervisor: --notify-fd=4: the app gets its 2 listening sockets "
+            "(LISTEN_FDS) at fds 3 to 4; use 5 or above");
+  EXPECT_TRUE(run->lines(Stream::kOut).empty()) << "the app ran: " << run->log();
+  EXPECT_FALSE(read_file(pidfile).has_value()) << "pidfile left behind";
+  EXPECT_TRUE(leftover_cgroups({run->pid()}).empty());
+}
+
 // The same measurement with the real activator from Debian's systemd package.
 TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
   if (access("/usr/bin/systemd-socket-activate", X_OK) != 0) {

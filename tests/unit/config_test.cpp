@@ -413,6 +413,43 @@ TEST(ConfigModes, NotifyFd) {
   EXPECT_EQ(ok({"--notify-fd", "9", "/bin/app"}).notify_fd, 9);
 }
 
+// SPEC 10: the sockets are the app's fds 3 on; --notify-fd may not take one of them, whichever
+// option comes first.
+TEST(ConfigModes, NotifyFdAmongTheListeningSocketsIsRefused) {
+  EXPECT_EQ(err({"--notify-fd=3", "--listen=127.0.0.1:0", "/bin/app"}),
+            "--notify-fd=3: the app gets its 1 listening socket (LISTEN_FDS) at fd 3; use 4 or "
+            "above");
+  EXPECT_EQ(err({"--listen=127.0.0.1:0", "--listen=[::1]:0", "--notify-fd=4", "/bin/app"}),
+            "--notify-fd=4: the app gets its 2 listening sockets (LISTEN_FDS) at fds 3 to 4; use 5 "
+            "or above");
+  EXPECT_EQ(ok({"--notify-fd=5", "--listen=127.0.0.1:0", "--listen=[::1]:0", "/bin/app"}).notify_fd,
+            5);
+}
+
+// systemd's sockets are known only at set-up: the same check with the whole count.
+TEST(ConfigModes, CheckNotifyFdCountsEverySocket) {
+  EXPECT_TRUE(check_notify_fd(-1, 4));
+  EXPECT_TRUE(check_notify_fd(3, 0));
+  EXPECT_FALSE(check_notify_fd(3, 1));
+  EXPECT_FALSE(check_notify_fd(6, 4));
+  EXPECT_TRUE(check_notify_fd(7, 4));
+}
+
+// The stored fds follow the sockets: the store keeps no more than fit below --notify-fd.
+TEST(ConfigModes, FdStoreRoomStopsBelowTheNotifyFd) {
+  Config c;
+  EXPECT_EQ(fd_store_room(c, 2), 64u) << "no --notify-fd: --fdstore-max";
+  c.notify_fd = 3;
+  EXPECT_EQ(fd_store_room(c, 0), 0u);
+  c.notify_fd = 10;
+  EXPECT_EQ(fd_store_room(c, 2), 5u) << "sockets at 3-4, stored fds at 5-9";
+  c.fdstore_max = 2;
+  EXPECT_EQ(fd_store_room(c, 2), 2u);
+  c.notify_fd = 1000;
+  c.fdstore_max = 0;
+  EXPECT_EQ(fd_store_room(c, 0), 0u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Where options end: "--" or the first non-option word.
 
