@@ -83,7 +83,10 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   set_main(generation, std::move(*process));
   if (exe_.empty()) {
     exe_ = os::read_exe(pid);
-    if (exe_.empty()) exe_ = settings_.program;  // it already exited; the resolved path will do
+    // It already exited (a launcher that forks and exits at once can): what its exe was, from
+    // the file. PROGRAM itself would not do when it is a symlink or a script, whose successors
+    // run the link's target or the interpreter.
+    if (exe_.empty()) exe_ = os::executable_of(settings_.program);
   }
   return core::event::Spawned{pid};
 }
