@@ -63,6 +63,7 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   }
   if (*channel) spec.pass_fds.push_back(**channel);
   spec.credentials = creds_;
+  spec.fd_soft_limit = app_fd_soft_limit_;
   spec.ignored_signals = ignored_signals_;
   const os::AppCgroup& cgroup = cgroup_of(generation);
   spec.cgroup_clone_fd = cgroup.clone_fd();

@@ -8,6 +8,7 @@
 #include "app/launch.hpp"
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
+#include "os/fd_limit.hpp"
 #include "os/listen_sockets.hpp"
 #include "os/pidfile.hpp"
 #include "os/reaper.hpp"
@@ -69,6 +70,13 @@ Supervisor::~Supervisor() {
 }
 
 Result<void> Supervisor::set_up() {
+  // Room for every socket and stored fd first (os/fd_limit.hpp). Without it the supervisor
+  // still works, within the limit it has.
+  if (auto soft = os::raise_fd_limit()) {
+    app_fd_soft_limit_ = *soft;
+  } else {
+    log::debug(soft.error().message);
+  }
   std::vector<int> blocked = core::forwarded_signals();
   blocked.push_back(SIGCHLD);  // --hot-restart's signal is one of the forwarded ones
   auto signals = os::SignalFd::create(blocked);

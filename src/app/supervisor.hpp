@@ -12,6 +12,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <map>
 #include <memory>
@@ -112,6 +113,7 @@ class Supervisor {
   core::Settings settings_;
   os::Credentials creds_;
   sigset_t ignored_signals_{};  // ours, which the app must not inherit (set_up)
+  std::optional<rlim_t> app_fd_soft_limit_;  // ours as we started, if set_up raised it
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
   core::Machine machine_;
 
