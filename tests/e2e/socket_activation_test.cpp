@@ -310,6 +310,23 @@ TEST_F(SocketActivation, NineHundredSocketsUnderASoftLimitOf1024ReachTheAppWithT
   }
 }
 
+// More sockets than systemd's default soft limit, where the limits allow them (an app that
+// is to open files of its own beside them needs a soft limit above their count).
+TEST_F(SocketActivation, MoreSocketsThan1024ReachTheAppWhereTheLimitsAllow) {
+  const rlim_t hard = std::min<rlim_t>(hard_fd_limit(), 20000);
+  if (hard < 2048) GTEST_SKIP() << "the hard fd limit is too low to pass 1500 fds";
+  RunOptions options;
+  options.wrapper = {kTestapp, "activate", "1500", "2048", std::to_string(hard)};
+  SupervisedRun run(supervise({}, {"env"}), options);
+  // 0 to 1502, every one.
+  ASSERT_TRUE(run.expect_out("^env fdcount=1503 highest=1502$"));
+  EXPECT_EQ(run.count(Stream::kOut, "^env LISTEN_FDS=1500$"), 1) << run.log();
+  EXPECT_EQ(run.count(Stream::kOut, "^env nofile=2048:" + std::to_string(hard) + "$"), 1)
+      << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
 // A soft limit that is the hard one already leaves the supervisor no room to raise it: with
 // nearly as many sockets as the limit, the app gets them all or the supervisor cannot set up,
 // exiting 125 with one line; never a crash.

@@ -71,7 +71,8 @@
 //                          signals blocked and reported as "signal NAME", never exiting
 //   env                    print "env NAME=VALUE" (or "env NAME unset") for NOTIFY_SOCKET,
 //                          WATCHDOG_USEC, WATCHDOG_PID, LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES,
-//                          then "env nofile=SOFT:HARD" (RLIMIT_NOFILE), then
+//                          then "env nofile=SOFT:HARD" (RLIMIT_NOFILE), "env fdcount=N
+//                          highest=FD" (the fd list may be cut at 4 KiB), then
 //                          "env pid=N fds=0,1,2,...", then behave like print-signals
 //   notify-fd N [+wait=SIG]
 //                          print "ready pid=N", (report signals until SIG arrives,) write a newline
@@ -946,6 +947,7 @@ int cmd_env() {
   getrlimit(RLIMIT_NOFILE, &nofile);
   say("env nofile=%llu:%llu", static_cast<unsigned long long>(nofile.rlim_cur),
       static_cast<unsigned long long>(nofile.rlim_max));
+  say("env fdcount=%zu highest=%ld", numbers.size(), numbers.empty() ? -1L : numbers.back());
   say("env pid=%d fds=%s", getpid(), fds.c_str());
   signal_loop();
 }
