@@ -63,6 +63,7 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   }
   if (*channel) spec.pass_fds.push_back(**channel);
   spec.credentials = creds_;
+  spec.fd_soft_limit = app_fd_soft_limit_;
   spec.ignored_signals = ignored_signals_;
   app_in_our_group_ = os::in_terminal_foreground();
   spec.own_process_group = !app_in_our_group_;
@@ -85,7 +86,10 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   set_main(generation, std::move(*process));
   if (exe_.empty()) {
     exe_ = os::read_exe(pid);
-    if (exe_.empty()) exe_ = settings_.program;  // it already exited; the resolved path will do
+    // It already exited (a launcher that forks and exits at once can): what its exe was, from
+    // the file. PROGRAM itself would not do when it is a symlink or a script, whose successors
+    // run the link's target or the interpreter.
+    if (exe_.empty()) exe_ = os::executable_of(settings_.program);
   }
   return core::event::Spawned{pid};
 }

@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/signal_names.hpp"
 #include "core/signal_plan.hpp"
+#include "os/fd_limit.hpp"
 #include "os/listen_sockets.hpp"
 #include "os/pidfile.hpp"
 #include "os/reaper.hpp"
@@ -70,6 +71,13 @@ Supervisor::~Supervisor() {
 }
 
 Result<void> Supervisor::set_up() {
+  // Room for every socket and stored fd first (os/fd_limit.hpp). Without it the supervisor
+  // still works, within the limit it has.
+  if (auto soft = os::raise_fd_limit()) {
+    app_fd_soft_limit_ = *soft;
+  } else {
+    log::debug(soft.error().message);
+  }
   std::vector<int> blocked = core::forwarded_signals();
   blocked.push_back(SIGCHLD);  // --hot-restart's signal is one of the forwarded ones
   const auto& absorbed = core::absorbed_signals();

@@ -89,8 +89,10 @@ std::optional<std::uint64_t> parse_watchdog_env(std::optional<std::string_view> 
 
 // Socket activation (sd_listen_fds(3)): the fds start at 3.
 inline constexpr int kListenFdsStart = 3;
-// More than this many passed fds is treated as garbage.
-inline constexpr int kMaxListenFds = 1024;
+// More than this many passed fds is treated as garbage: it is the kernel's default fs.nr_open,
+// the most fds one process can have. Not systemd's soft limit of 1024: with a hard limit above
+// it, any number the limits allow is passed on (SPEC 7).
+inline constexpr int kMaxListenFds = 1 << 20;
 
 struct ListenFdsEnv {
   int count = 0;                   // fds kListenFdsStart .. kListenFdsStart + count - 1

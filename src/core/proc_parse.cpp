@@ -124,6 +124,18 @@ std::string_view strip_deleted(std::string_view exe) {
   return exe;
 }
 
+std::optional<std::string> shebang_interpreter(std::string_view head) {
+  head = head.substr(0, kShebangHead);
+  if (!head.starts_with("#!")) return std::nullopt;
+  head.remove_prefix(2);
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!head.empty() && blank(head.front())) head.remove_prefix(1);
+  std::size_t end = 0;
+  while (end < head.size() && !blank(head[end]) && head[end] != '\n' && head[end] != '\0') ++end;
+  if (end == 0) return std::nullopt;
+  return std::string(head.substr(0, end));
+}
+
 std::optional<int> parse_pidfile(std::string_view text) {
   auto pid = parse_int(trim(text), 1, (1 << 22));  // PID_MAX_LIMIT
   if (!pid) return std::nullopt;

@@ -1,6 +1,7 @@
 // Parsers for /proc text, kept apart from the I/O so they are tested on strings.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,12 @@ std::vector<MountEntry> parse_mountinfo(std::string_view text, std::string_view 
 
 // /proc/PID/exe's target with the " (deleted)" suffix dropped (a replaced binary).
 std::string_view strip_deleted(std::string_view exe);
+
+// The interpreter a `#!` script names, as fs/binfmt_script.c reads it from the file's first
+// bytes (`head`, at most kShebangHead of them): after "#!" and blanks, up to the next blank,
+// newline or NUL. nullopt for a file that is no script (or names no interpreter).
+inline constexpr std::size_t kShebangHead = 256;  // BINPRM_BUF_SIZE
+std::optional<std::string> shebang_interpreter(std::string_view head);
 
 // The text of a pid file: one positive decimal PID, surrounding whitespace allowed.
 std::optional<int> parse_pidfile(std::string_view text);

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
+
 #include "util/unique_fd.hpp"
 
 namespace sup::os {
@@ -32,6 +35,28 @@ std::string read_exe(pid_t pid) {
   const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
   if (n <= 0) return {};
   return std::string(core::strip_deleted(std::string_view(buf, static_cast<std::size_t>(n))));
+}
+
+std::string executable_of(const std::string& path) {
+  std::string file = path;
+  // An interpreter may be a script itself; the kernel gives up (ELOOP) beyond this depth
+  // (fs/exec.c, exec_binprm), and so does the exec.
+  constexpr int kMaxInterpreters = 5;
+  for (int depth = 0; depth <= kMaxInterpreters; ++depth) {
+    char resolved[PATH_MAX];
+    if (::realpath(file.c_str(), resolved) == nullptr) return file;
+    file = resolved;
+    UniqueFd fd(::open(resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) return file;
+    char head[core::kShebangHead];
+    const ssize_t n = ::read(fd.get(), head, sizeof head);
+    if (n <= 0) return file;
+    auto interpreter =
+        core::shebang_interpreter(std::string_view(head, static_cast<std::size_t>(n)));
+    if (!interpreter) return file;
+    file = std::move(*interpreter);
+  }
+  return file;
 }
 
 std::vector<core::ProcInfo> snapshot(const std::vector<int>& pids) {

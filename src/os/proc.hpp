@@ -18,6 +18,12 @@ std::optional<core::ProcStat> read_stat(pid_t pid);
 // The target of /proc/PID/exe with " (deleted)" stripped; "" if unreadable.
 std::string read_exe(pid_t pid);
 
+// What read_exe will say of a process that has just exec'd `path` (absolute): the file with
+// every symlink resolved; for a `#!` script, its interpreter's, followed through as many
+// levels as the kernel follows. For when the process is gone before its exe could be read.
+// A file that cannot be resolved or read is taken as it is.
+std::string executable_of(const std::string& path);
+
 // ProcInfo for each of pids that still exists (for successor election).
 std::vector<core::ProcInfo> snapshot(const std::vector<int>& pids);
 

@@ -6,12 +6,14 @@
 #include <sanitizer/asan_interface.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "core/fd_moves.hpp"
 #include "os/listen_fds.hpp"
 
 namespace sup::os {
@@ -25,7 +27,8 @@ struct ChildArgs {
   const SpawnSpec* spec;
   char* const* argv;
   char* const* envp;
-  int* moved;  // room for one int per pass_fds entry
+  const core::FdStep* fd_steps;  // core::plan_fd_moves(spec->pass_fds)
+  std::size_t fd_step_count;
   pid_t parent;
   bool placed_by_clone;
   // Set by a child that fails before or at exec, read once it has exited.
@@ -39,6 +42,35 @@ struct ChildArgs {
   a.exec_failed = exec;
   a.err = err;
   _exit(err == ENOENT ? 127 : 126);
+}
+
+// Runs in the child: carries out core::plan_fd_moves's steps. False with errno on a failure.
+bool place_fds(const core::FdStep* steps, std::size_t count) {
+  int spare = -1;
+  for (std::size_t i = 0; i < count; ++i) {
+    const core::FdStep& step = steps[i];
+    switch (step.kind) {
+      case core::FdStep::Kind::kMove:
+        if (::dup2(step.from, step.to) < 0) return false;
+        break;
+      case core::FdStep::Kind::kKeep:
+        if (::fcntl(step.to, F_SETFD, 0) != 0) return false;
+        break;
+      case core::FdStep::Kind::kSave:
+        // From 3: every target is taken by now, and stdio must stay as it is.
+        spare = ::fcntl(step.from, F_DUPFD_CLOEXEC, 3);
+        if (spare < 0) return false;
+        break;
+      case core::FdStep::Kind::kFromSpare:
+        if (::dup2(spare, step.to) < 0) return false;
+        break;
+      case core::FdStep::Kind::kDropSpare:
+        ::close(spare);
+        spare = -1;
+        break;
+    }
+  }
+  return true;
 }
 
 // Runs in the child: async-signal-safe calls only, no allocation, no return.
@@ -71,25 +103,18 @@ struct ChildArgs {
     if (::getppid() != a.parent) _exit(125);
   }
 
-  // Every fd beyond stdio closes at exec, except the passed ones. Sources are first copied
-  // above every target, so that a source that is another pair's target is not clobbered; dup2
-  // then clears close-on-exec on each target. Just above the highest target, not at a fixed
-  // number: that would fail (EINVAL) under a low RLIMIT_NOFILE such as systemd's default soft
-  // limit of 1024.
+  // Every fd beyond stdio closes at exec, except the passed ones, which are put in place as
+  // planned (a permutation done in place, needing one spare fd at most: the app's soft limit
+  // may leave no more, SPEC 7). dup2 clears close-on-exec on each target.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  const std::size_t count = spec.pass_fds.size();
-  int above = 3;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (spec.pass_fds[i].second >= above) above = spec.pass_fds[i].second + 1;
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    a.moved[i] = ::fcntl(spec.pass_fds[i].first, F_DUPFD_CLOEXEC, above);
-    if (a.moved[i] < 0) child_fail(a, "passing a file descriptor", errno);
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    if (::dup2(a.moved[i], spec.pass_fds[i].second) < 0) {
-      child_fail(a, "passing a file descriptor", errno);
-    }
+  if (!place_fds(a.fd_steps, a.fd_step_count)) child_fail(a, "passing a file descriptor", errno);
+  if (spec.fd_soft_limit) {
+    // The supervisor's own soft limit was raised to the hard one; the app gets back the one it
+    // would have had (select(2) fails above 1024), within a hard limit lowered since.
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) child_fail(a, "getrlimit", errno);
+    if (*spec.fd_soft_limit < limit.rlim_max) limit.rlim_cur = *spec.fd_soft_limit;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) child_fail(a, "setting the fd limit", errno);
   }
 
   // LISTEN_PID and WATCHDOG_PID must name the app itself, known only now.
@@ -184,8 +209,9 @@ Result<Process> spawn(const SpawnSpec& spec, bool* exec_failed) {
   std::vector<std::string> env = spec.env;
   const auto argv = to_c_array(spec.argv);
   const auto envp = to_c_array(env);
-  std::vector<int> moved(spec.pass_fds.size());
-  ChildArgs args{&spec, argv.data(), envp.data(), moved.data(), ::getpid(), false};
+  const std::vector<core::FdStep> fd_steps = core::plan_fd_moves(spec.pass_fds);
+  ChildArgs args{&spec,           argv.data(), envp.data(), fd_steps.data(),
+                 fd_steps.size(), ::getpid(),  false};
 
   int pidfd = -1;
   pid_t pid = clone_vfork(args, spec.cgroup_clone_fd, &pidfd);

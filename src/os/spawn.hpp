@@ -4,7 +4,9 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,11 +28,16 @@ struct SpawnSpec {
   int cgroup_clone_fd = -1;        // clone3 CLONE_INTO_CGROUP target, or -1
   int cgroup_join_fd = -1;         // cgroup.procs to write "0" to before exec, or -1
   // Fds handed to the app: (our fd, the app's fd number). All others are closed at exec.
+  // Placed in place (core::plan_fd_moves): one fd number beyond ours at most is needed.
   std::vector<std::pair<int, int>> pass_fds;
   // A process group of its own, as for any daemon. Not when the supervisor is the foreground
   // job of the terminal on stdin: the app must be able to read it (a background group gets
   // SIGTTIN), and the terminal's Ctrl-C reaches it directly.
   bool own_process_group = true;
+  // The app's soft RLIMIT_NOFILE (capped at the hard limit), set after its fds are placed:
+  // the one the supervisor was started with, before it raised its own (os::raise_fd_limit).
+  // nullopt: the supervisor's.
+  std::optional<rlim_t> fd_soft_limit;
   // SIGKILL the app if the supervisor dies (PR_SET_PDEATHSIG, set after the privilege drop,
   // which would reset it).
   bool die_with_supervisor = true;

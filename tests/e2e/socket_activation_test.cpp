@@ -10,8 +10,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -278,6 +280,99 @@ TEST_F(SocketActivation, SystemdSocketActivateEchoServerSurvivesThreeCrashes) {
             << t.slowest_ms << " ms\n";
   run->send(SIGTERM);
   EXPECT_EQ(run->wait_exit(), 0) << run->log();
+}
+
+// "0,1,2,3,…,last".
+std::string fds_up_to(int last) {
+  std::string out;
+  for (int fd = 0; fd <= last; ++fd) out += (fd == 0 ? "" : ",") + std::to_string(fd);
+  return out;
+}
+
+// The hard RLIMIT_NOFILE the test may hand on (raising it takes a privilege).
+rlim_t hard_fd_limit() {
+  rlimit limit{};
+  return getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_max : 0;
+}
+
+// SPEC 7: under systemd's default soft limit of 1024, with a hard limit above it, 900 sockets
+// reach the app at 3 … 902 and nothing else, and the app has the soft limit 1024 it would
+// have had without the supervisor (which raises its own to hold them all and more).
+TEST_F(SocketActivation, NineHundredSocketsUnderASoftLimitOf1024ReachTheAppWithThatLimit) {
+  const rlim_t hard = std::min<rlim_t>(hard_fd_limit(), 20000);
+  if (hard < 2048) GTEST_SKIP() << "the hard fd limit is too low to pass 900 fds";
+  RunOptions options;
+  options.wrapper = {kTestapp, "activate", "900", "1024", std::to_string(hard)};
+  for (int incarnation = 1; incarnation <= 2; ++incarnation) {
+    SCOPED_TRACE("incarnation " + std::to_string(incarnation));
+    SupervisedRun run(
+        supervise(incarnation == 1 ? std::vector<std::string>{} : std::vector<std::string>{"-c"},
+                  {"env"}),
+        options);
+    if (incarnation == 2) {
+      // A restart passes them again, from the supervisor's copies.
+      auto first = run.expect_out(R"(^env pid=(\d+) fds=)");
+      ASSERT_TRUE(first);
+      kill(first->pid(1), SIGKILL);
+      ASSERT_TRUE(run.expect_err(kRestarting));
+    }
+    auto limit = run.expect_out(R"(^env nofile=(\d+):(\d+)$)");
+    ASSERT_TRUE(limit);
+    EXPECT_EQ(limit->groups[1], "1024");
+    EXPECT_EQ(limit->groups[2], std::to_string(hard));
+    auto fds = run.expect_out(R"(^env pid=(\d+) fds=([0-9,]+)$)");
+    ASSERT_TRUE(fds);
+    EXPECT_EQ(fds->groups[2], fds_up_to(902));
+    EXPECT_EQ(run.count(Stream::kOut, "^env LISTEN_FDS=900$"), incarnation) << run.log();
+    EXPECT_EQ(run.count(Stream::kOut, "^env LISTEN_PID=" + fds->groups[1] + "$"), 1) << run.log();
+    run.send(SIGTERM);
+    EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  }
+}
+
+// More sockets than systemd's default soft limit, where the limits allow them (an app that
+// is to open files of its own beside them needs a soft limit above their count).
+TEST_F(SocketActivation, MoreSocketsThan1024ReachTheAppWhereTheLimitsAllow) {
+  const rlim_t hard = std::min<rlim_t>(hard_fd_limit(), 20000);
+  if (hard < 2048) GTEST_SKIP() << "the hard fd limit is too low to pass 1500 fds";
+  RunOptions options;
+  options.wrapper = {kTestapp, "activate", "1500", "2048", std::to_string(hard)};
+  SupervisedRun run(supervise({}, {"env"}), options);
+  // 0 to 1502, every one.
+  ASSERT_TRUE(run.expect_out("^env fdcount=1503 highest=1502$"));
+  EXPECT_EQ(run.count(Stream::kOut, "^env LISTEN_FDS=1500$"), 1) << run.log();
+  EXPECT_EQ(run.count(Stream::kOut, "^env nofile=2048:" + std::to_string(hard) + "$"), 1)
+      << run.log();
+  run.send(SIGTERM);
+  EXPECT_EQ(run.wait_exit(), 0) << run.log();
+}
+
+// A soft limit that is the hard one already leaves the supervisor no room to raise it: with
+// nearly as many sockets as the limit, the app gets them all or the supervisor cannot set up,
+// exiting 125 with one line; never a crash.
+TEST_F(SocketActivation, SocketsUpToAnUnraisableLimitReachTheAppOrFailWithOneLine) {
+#ifdef E2E_SANITIZED
+  GTEST_SKIP() << "the sanitizer runtimes need file descriptors of their own";
+#endif
+  int ran = 0;
+  for (int count : {1000, 1008, 1012, 1016, 1021}) {
+    SCOPED_TRACE(std::to_string(count) + " sockets");
+    RunOptions options;
+    options.wrapper = {kTestapp, "activate", std::to_string(count), "1024", "1024"};
+    SupervisedRun run(supervise({}, {"env"}), options);
+    auto fds = run.find_line(Stream::kOut, R"(^env pid=\d+ fds=([0-9,]+)$)", 3000ms);
+    if (!fds) {
+      EXPECT_EQ(run.wait_exit(), 125) << run.log();
+      EXPECT_EQ(run.lines(Stream::kErr).size(), 1u) << run.log();
+      EXPECT_EQ(run.count(Stream::kErr, "^supervisor: .*: Too many open files"), 1) << run.log();
+      continue;
+    }
+    ++ran;
+    EXPECT_EQ(fds->groups[1], fds_up_to(count + 2));
+    run.send(SIGTERM);
+    EXPECT_EQ(run.wait_exit(), 0) << run.log();
+  }
+  EXPECT_GT(ran, 0) << "not even 1000 sockets reached the app";
 }
 
 }  // namespace

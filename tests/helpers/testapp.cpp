@@ -8,12 +8,12 @@
 //   crash SIG              die of SIG (name or number) with its default disposition, no core file
 //   sleep                  wait forever (default dispositions: any fatal signal ends it)
 //   print-signals [keep] [stoppable]
-//                          print "ready pid=N", then "signal NAME" per signal; exit 0 after TERM/INT
-//                          (with "keep": never exit; with "stoppable": TSTP, TTIN and TTOU keep
-//                          their default action and stop the process, CONT is still reported)
-//   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait forever
-//   ignore-term            ignore SIGTERM, print "ready pid=N", wait forever
-//   upgrade [GEN]          print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
+//                          print "ready pid=N", then "signal NAME" per signal; exit 0 after
+//                          TERM/INT (with "keep": never exit; with "stoppable": TSTP, TTIN and TTOU
+//                          keep their default action and stop the process, CONT is still reported)
+//   state                  print "blocked=HEX ignored=HEX fds=0,1,2 pgid=N pid=N sid=N", wait
+//   forever ignore-term            ignore SIGTERM, print "ready pid=N", wait forever upgrade [GEN]
+//   print "ready pid=N gen=K"; USR1 -> "gen=K got USR1 pid=N"; USR2 -> fork+exec
 //                          "upgrade K+1"; the old process exits once the new one is ready
 //                          (a failed upgrade is rolled back: the old one keeps running);
 //                          TERM/INT/QUIT -> "gen=K got SIG pid=N" and exit 0
@@ -23,7 +23,8 @@
 //   daemonize PIDFILE EXE  a daemon of another executable: it execs EXE before the launcher
 //                          exits and writes PIDFILE only once the launcher is gone
 //   spawn-orphans N        leave N processes orphaned (reparented to the nearest subreaper); they
-//                          exit as soon as they are orphans; then print "orphans done", wait forever
+//                          exit as soon as they are orphans; then print "orphans done", wait
+//                          forever
 //   fork-tree N [ignore-term]
 //                          build N more processes (plain children, setsid'd children, double-forked
 //                          setsid'd daemons, nested grandchildren), all waiting forever; print
@@ -70,7 +71,9 @@
 //                          signals blocked and reported as "signal NAME", never exiting
 //   env                    print "env NAME=VALUE" (or "env NAME unset") for NOTIFY_SOCKET,
 //                          WATCHDOG_USEC, WATCHDOG_PID, LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES,
-//                          then "env pid=N fds=0,1,2,...", then behave like print-signals
+//                          then "env nofile=SOFT:HARD" (RLIMIT_NOFILE), "env fdcount=N
+//                          highest=FD" (the fd list may be cut at 4 KiB), then
+//                          "env pid=N fds=0,1,2,...", then behave like print-signals
 //   notify-fd N [+wait=SIG]
 //                          print "ready pid=N", (report signals until SIG arrives,) write a newline
 //                          to fd N and close it, print "notified fd=N", behave like print-signals
@@ -98,6 +101,12 @@
 //   digest                 print "digest argc=N args=H env=M envsum=H2": FNV-1a over the
 //                          arguments after "digest" (each followed by a NUL) and, for the M
 //                          environment entries starting with "FAULT_", over them sorted
+//   activate N SOFT HARD COMMAND...
+//                          what systemd does for a socket-activated service with LimitNOFILE=
+//                          SOFT:HARD: N unbound unix sockets at fds 3 .. N+2 (nothing else
+//                          beyond stdio), LISTEN_FDS=N, LISTEN_PID=our pid, RLIMIT_NOFILE
+//                          SOFT:HARD, then exec COMMAND (an absolute path); exit 65 if that
+//                          cannot be set up
 //
 // Code between fork and exec or _exit in a child only calls async-signal-safe functions, or
 // runs in a process that is single-threaded, where formatting into a stack buffer is safe.
@@ -934,6 +943,11 @@ int cmd_env() {
   std::sort(numbers.begin(), numbers.end());
   std::string fds;
   for (long fd : numbers) fds += (fds.empty() ? "" : ",") + std::to_string(fd);
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  say("env nofile=%llu:%llu", static_cast<unsigned long long>(nofile.rlim_cur),
+      static_cast<unsigned long long>(nofile.rlim_max));
+  say("env fdcount=%zu highest=%ld", numbers.size(), numbers.empty() ? -1L : numbers.back());
   say("env pid=%d fds=%s", getpid(), fds.c_str());
   signal_loop();
 }
@@ -1158,6 +1172,32 @@ int cmd_digest(int argc, char** argv) {
   return 0;
 }
 
+int cmd_activate(int argc, char** argv) {
+  long count = 0, soft = 0, hard = 0;
+  if (argc < 6 || !parse_long(argv[2], &count) || !parse_long(argv[3], &soft) ||
+      !parse_long(argv[4], &hard) || count < 1) {
+    return kUsage;
+  }
+  constexpr int kCannot = 65;
+  // Room for the sockets while they are made, then the limit they are handed over with.
+  const rlimit room{static_cast<rlim_t>(hard), static_cast<rlim_t>(hard)};
+  if (setrlimit(RLIMIT_NOFILE, &room) != 0) return kCannot;
+  close_range(3, ~0U, 0);
+  for (long i = 0; i < count; ++i) {
+    // The lowest free number: 3, 4, … in turn.
+    if (socket(AF_UNIX, SOCK_DGRAM, 0) != 3 + i) return kCannot;
+  }
+  const rlimit limit{static_cast<rlim_t>(soft), static_cast<rlim_t>(hard)};
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return kCannot;
+  const std::string fds = std::to_string(count);
+  const std::string pid = std::to_string(getpid());
+  setenv("LISTEN_FDS", fds.c_str(), 1);
+  setenv("LISTEN_PID", pid.c_str(), 1);
+  unsetenv("LISTEN_FDNAMES");
+  execv(argv[5], argv + 5);
+  return kCannot;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     dprintf(STDERR_FILENO, "usage: testapp SUBCOMMAND [ARGS...] (see the source)\n");
@@ -1195,6 +1235,7 @@ int main(int argc, char** argv) {
   if (cmd == "fork-storm") return cmd_fork_storm();
   if (cmd == "notify-flood") return cmd_notify_flood(argc, argv);
   if (cmd == "digest") return cmd_digest(argc, argv);
+  if (cmd == "activate") return cmd_activate(argc, argv);
   dprintf(STDERR_FILENO, "testapp: unknown sub-command %s\n", cmd.c_str());
   return kUsage;
 }

@@ -380,11 +380,17 @@ TEST(ListenFdsEnv, MissingOrMalformed) {
 
 TEST(ListenFdsEnv, ZeroOrTooManyFds) {
   EXPECT_EQ(parse_listen_fds_env("4711", "0", "", 4711), std::nullopt);
-  EXPECT_EQ(parse_listen_fds_env("4711", "1025", std::nullopt, 4711), std::nullopt);
-  auto env = parse_listen_fds_env("4711", "1024", std::nullopt, 4711);
+  const std::string most = std::to_string(kMaxListenFds);
+  const std::string too_many = std::to_string(kMaxListenFds + 1);
+  EXPECT_EQ(parse_listen_fds_env("4711", too_many, std::nullopt, 4711), std::nullopt);
+  auto env = parse_listen_fds_env("4711", most, std::nullopt, 4711);
   ASSERT_TRUE(env);
   EXPECT_EQ(env->count, kMaxListenFds);
-  EXPECT_EQ(env->names.size(), 1024u);
+  EXPECT_EQ(env->names.size(), static_cast<std::size_t>(kMaxListenFds));
+  // More than systemd's soft limit of 1024 (SPEC 7: any number the limits allow).
+  env = parse_listen_fds_env("4711", "1500", std::nullopt, 4711);
+  ASSERT_TRUE(env);
+  EXPECT_EQ(env->count, 1500);
 }
 
 // --- what must not be passed on to the app ---------------------------------------------

@@ -351,6 +351,38 @@ TEST(StripDeleted, Table) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// shebang_interpreter
+
+TEST(ShebangInterpreter, NamesTheInterpreterAsTheKernelReadsIt) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"#!/bin/sh\necho hi\n", "/bin/sh"},
+      {"#! /bin/sh -e\n", "/bin/sh"},
+      {"#!\t/usr/bin/env python3\n", "/usr/bin/env"},
+      {"#!/bin/sh", "/bin/sh"},
+      {std::string("#!/bin/sh\0junk", 14), "/bin/sh"},
+      {"#!interp\n", "interp"},  // relative: the kernel takes it as given
+  };
+  for (const auto& [head, interpreter] : cases) {
+    EXPECT_EQ(shebang_interpreter(head), interpreter) << "'" << head << "'";
+  }
+}
+
+TEST(ShebangInterpreter, NoneForFilesThatAreNoScripts) {
+  for (const std::string head : {"", "#", "#!", "#!   \n", "#!\n/bin/sh", " #!/bin/sh",
+                                 "\x7f"
+                                 "ELF\x02\x01\x01",
+                                 "# !/bin/sh"}) {
+    EXPECT_EQ(shebang_interpreter(head), std::nullopt) << "'" << head << "'";
+  }
+}
+
+// Only the first kShebangHead bytes count, as only they are read.
+TEST(ShebangInterpreter, ReadsNoFurtherThanTheKernelDoes) {
+  const std::string name(300, 'x');
+  EXPECT_EQ(shebang_interpreter("#!/" + name), "/" + name.substr(0, kShebangHead - 3));
+}
+
+// ---------------------------------------------------------------------------------------------
 // parse_pidfile
 
 TEST(ParsePidfile, Valid) {
