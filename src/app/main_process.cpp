@@ -65,8 +65,6 @@ std::optional<core::Event> Supervisor::spawn(int generation) {
   spec.credentials = creds_;
   spec.fd_soft_limit = app_fd_soft_limit_;
   spec.ignored_signals = ignored_signals_;
-  app_in_our_group_ = os::in_terminal_foreground();
-  spec.own_process_group = !app_in_our_group_;
   const os::AppCgroup& cgroup = cgroup_of(generation);
   spec.cgroup_clone_fd = cgroup.clone_fd();
   spec.cgroup_join_fd = cgroup.join_fd();

@@ -183,15 +183,13 @@ Result<void> Supervisor::handle(std::uint64_t token) {
     case kSignalFd: {
       auto received = signals_->read_all();
       if (!received) return std::move(received).error();
-      for (const auto& [sig, from_kernel] : *received) {
+      for (int sig : *received) {
         if (sig == SIGCHLD) {
           reap_children();
         } else {
           // Only job control needs to know whether we are the terminal's foreground job: the
           // ioctls stay off the path of every other forwarded signal (issue 11).
-          feed(core::event::Signal{
-              sig, core::is_job_control(sig) && os::in_terminal_foreground(),
-              from_kernel && app_in_our_group_ && core::is_sent_by_terminal(sig)});
+          feed(core::event::Signal{sig, core::is_job_control(sig) && os::in_terminal_foreground()});
         }
       }
       return {};

@@ -113,7 +113,6 @@ class Supervisor {
   core::Settings settings_;
   os::Credentials creds_;
   sigset_t ignored_signals_{};  // ours, which the app must not inherit (set_up)
-  bool app_in_our_group_ = false;  // the last spawn shared our (the terminal's) process group
   std::optional<rlim_t> app_fd_soft_limit_;  // ours as we started, if set_up raised it
   std::string exe_;  // /proc/PID/exe of the first incarnation, for "same executable"
   core::Machine machine_;

@@ -197,9 +197,6 @@ struct Signal {
   int signo = 0;
   // The supervisor is the foreground job of a terminal; found out for job control only.
   bool interactive = false;
-  // Sent by the terminal to our process group, which the app shares when started from an
-  // interactive terminal (Ctrl-C, Ctrl-Z, a resize): it reached the app already.
-  bool app_has_it = false;
 };
 // A datagram from a process of the app. A MAINPID= in it has been checked by the shell with
 // suitable_main_pid (and cleared, with an error line, if unsuitable).

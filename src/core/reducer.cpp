@@ -233,7 +233,7 @@ void Reducer::on(const event::Signal& e) {
   if (plan.stop) {
     log(LogLevel::kInfo, "stopping: " + signal_name(e.signo));
     note_start_failure(starting_text() + "stopped by " + signal_name(e.signo));
-    request_stop(e.app_has_it ? 0 : plan.forward);
+    request_stop(plan.forward);
     return;
   }
   if (plan.absorbed) {
@@ -250,11 +250,11 @@ void Reducer::on(const event::Signal& e) {
     log(LogLevel::kDebug, "no main process to forward " + signal_name(e.signo) + " to");
     return;
   }
-  if (!e.app_has_it) emit(action::SignalMain{gen->number, plan.forward});
-  // Ctrl-Z stops the app (ours or the terminal's SIGTSTP): suspend ourselves as well, so the
-  // shell sees a stopped job; `fg` sends SIGCONT, which is forwarded in turn (dumb-init does
-  // the same). So does a background job's read of the terminal (SIGTTIN to the group).
-  if ((e.interactive || e.app_has_it) && is_job_control(e.signo)) {
+  emit(action::SignalMain{gen->number, plan.forward});
+  // Ctrl-Z in a terminal reaches only the supervisor (the app has a process group of its
+  // own): suspend ourselves as well, so the shell sees a stopped job; `fg` sends SIGCONT,
+  // which is forwarded in turn (dumb-init does the same).
+  if (e.interactive && is_job_control(e.signo)) {
     emit(action::SuspendSelf{});
   }
 }

@@ -24,8 +24,7 @@ constexpr std::array<Named, 31> kSignals{{
     {"VTALRM", 26}, {"PROF", 27},   {"WINCH", 28},  {"IO", 29},     {"PWR", 30},
     {"SYS", 31},
 }};
-constexpr int kSigInt = 2, kSigQuit = 3, kSigTstp = 20, kSigTtin = 21, kSigTtou = 22,
-              kSigWinch = 28;
+constexpr int kSigTstp = 20, kSigTtin = 21, kSigTtou = 22;
 constexpr int kRtMin = 34;  // glibc's SIGRTMIN (the kernel's 32 and 33 are taken by NPTL)
 constexpr int kRtMax = 64;
 
@@ -79,9 +78,5 @@ std::string signal_name(int sig) {
 }
 
 bool is_job_control(int sig) { return sig == kSigTstp || sig == kSigTtin || sig == kSigTtou; }
-
-bool is_sent_by_terminal(int sig) {
-  return is_job_control(sig) || sig == kSigInt || sig == kSigQuit || sig == kSigWinch;
-}
 
 }  // namespace sup::core

@@ -17,8 +17,4 @@ std::string signal_name(int sig);
 // too when it is the terminal's foreground job.
 bool is_job_control(int sig);
 
-// INT, QUIT, TSTP (keys), WINCH (a resize), TTIN, TTOU (a background job at the terminal): the
-// signals a terminal sends to a whole process group.
-bool is_sent_by_terminal(int sig);
-
 }  // namespace sup::core

@@ -25,8 +25,8 @@ Result<SignalFd> SignalFd::create(const std::vector<int>& signals) {
   return SignalFd(UniqueFd(fd));
 }
 
-Result<std::vector<SignalFd::Received>> SignalFd::read_all() {
-  std::vector<Received> out;
+Result<std::vector<int>> SignalFd::read_all() {
+  std::vector<int> out;
   signalfd_siginfo buf[16];
   for (;;) {
     const ssize_t n = ::read(fd_.get(), buf, sizeof buf);
@@ -37,7 +37,7 @@ Result<std::vector<SignalFd::Received>> SignalFd::read_all() {
     }
     const auto count = static_cast<std::size_t>(n) / sizeof(signalfd_siginfo);
     for (std::size_t i = 0; i < count; ++i) {
-      out.push_back({static_cast<int>(buf[i].ssi_signo), buf[i].ssi_code == SI_KERNEL});
+      out.push_back(static_cast<int>(buf[i].ssi_signo));
     }
     if (count < std::size(buf)) return out;
   }

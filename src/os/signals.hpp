@@ -18,12 +18,8 @@ class SignalFd {
   static Result<SignalFd> create(const std::vector<int>& signals);
 
   int fd() const noexcept { return fd_.get(); }
-  struct Received {
-    int signo = 0;
-    bool from_kernel = false;  // SI_KERNEL: a terminal's key or resize, not anyone's kill(2)
-  };
   // Every pending signal, in arrival order (a signal pending twice arrives once).
-  Result<std::vector<Received>> read_all();
+  Result<std::vector<int>> read_all();
 
  private:
   explicit SignalFd(UniqueFd fd) : fd_(std::move(fd)) {}

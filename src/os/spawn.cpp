@@ -93,7 +93,9 @@ bool place_fds(const core::FdStep* steps, std::size_t count) {
   if (!a.placed_by_clone && spec.cgroup_join_fd >= 0 && ::write(spec.cgroup_join_fd, "0", 1) != 1) {
     child_fail(a, "joining the app's cgroup", errno);
   }
-  if (spec.own_process_group && ::setpgid(0, 0) != 0) child_fail(a, "setpgid", errno);
+  // Its own process group: a Ctrl-C on the terminal reaches the supervisor, which forwards it
+  // once, instead of reaching both.
+  if (::setpgid(0, 0) != 0) child_fail(a, "setpgid", errno);
 
   const char* step = "";
   if (int err = apply_credentials(spec.credentials, &step); err != 0) child_fail(a, step, err);

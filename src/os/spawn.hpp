@@ -30,10 +30,6 @@ struct SpawnSpec {
   // Fds handed to the app: (our fd, the app's fd number). All others are closed at exec.
   // Placed in place (core::plan_fd_moves): one fd number beyond ours at most is needed.
   std::vector<std::pair<int, int>> pass_fds;
-  // A process group of its own, as for any daemon. Not when the supervisor is the foreground
-  // job of the terminal on stdin: the app must be able to read it (a background group gets
-  // SIGTTIN), and the terminal's Ctrl-C reaches it directly.
-  bool own_process_group = true;
   // The app's soft RLIMIT_NOFILE (capped at the hard limit), set after its fds are placed:
   // the one the supervisor was started with, before it raised its own (os::raise_fd_limit).
   // nullopt: the supervisor's.

@@ -2,8 +2,7 @@
 // runs it: from an interactive shell with job control (bash -i) on a pseudo-terminal, so that
 // it is a foreground job with a process group of its own. The test types on the terminal:
 // Ctrl-C must reach the app exactly once and stop the supervisor; Ctrl-Z must suspend the app
-// and the supervisor (the shell sees a stopped job), and `fg` must resume both; the app reads
-// what is typed.
+// and the supervisor (the shell sees a stopped job), and `fg` must resume both.
 //
 // Everything arrives on the terminal, where the shell's prompt ("$ ") and the echo of a control
 // character ("^C") can precede a line: patterns are anchored at the end only.
@@ -89,19 +88,6 @@ TEST_F(Terminal, CtrlCStopsTheSupervisorWithoutRestart) {
   EXPECT_EQ(shell_->count(Stream::kOut, kStarted), 1) << "restarted after Ctrl-C\n"
                                                       << shell_->log();
   EXPECT_FALSE(is_alive(supervisor_));
-}
-
-// An app run from an interactive terminal reads it: it shares the supervisor's foreground
-// process group (in a group of its own, its first read would stop it with SIGTTIN).
-TEST_F(Terminal, TheAppReadsTheTerminal) {
-  std::string line = kSupervisor;
-  if (!cgroup_mode().empty()) line += " --cgroup=" + cgroup_mode();
-  shell_->type(line + " -- /bin/sh -c 'read x; echo \"got [$x]\"'\n");
-  ASSERT_TRUE(shell_->expect_anywhere(Stream::kOut, R"(supervisor\[(\d+)\]: )" + kStarted))
-      << shell_->log();
-  shell_->type("hello\n");
-  EXPECT_TRUE(shell_->expect_out(R"(got \[hello\]$)")) << shell_->log();
-  EXPECT_EQ(exit_status(), 0) << shell_->log();
 }
 
 TEST_F(Terminal, CtrlZSuspendsTheAppAndTheSupervisor) {

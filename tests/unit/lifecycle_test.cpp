@@ -488,24 +488,6 @@ TEST(Lifecycle, CtrlZInATerminalSuspendsTheSupervisorToo) {
   EXPECT_FALSE(sim.did<action::SuspendSelf>());
 }
 
-// From an interactive terminal the app shares our process group, so the terminal's own
-// signals reached it already: Ctrl-C still stops (no restart, the deadline) without a second
-// INT, Ctrl-Z still suspends us without a second TSTP, a resize is not sent again.
-TEST(Lifecycle, WhatTheTerminalSentTheAppIsNotSentAgain) {
-  Sim sim(on_failure);
-  sim.spawned(100);
-  sim.feed(event::Signal{SIGWINCH, false, true});
-  EXPECT_TRUE(sim.signals_to_main().empty());
-  sim.feed(event::Signal{SIGTSTP, true, true});
-  EXPECT_TRUE(sim.signals_to_main().empty());
-  EXPECT_TRUE(sim.did<action::SuspendSelf>());
-  sim.feed(event::Signal{SIGINT, false, true});
-  EXPECT_EQ(sim.signals_to_main(), std::vector<int>{SIGCONT});
-  EXPECT_STREQ(sim.state(), "Stopping");
-  sim.exits(ExitStatus::killed(SIGINT), kT0 + 10);
-  EXPECT_STRNE(sim.state(), "Backoff") << "Ctrl-C must not be followed by a restart";
-}
-
 TEST(Lifecycle, NoMainProcessNothingToForwardTo) {
   Sim sim(on_failure);
   sim.spawned(100);
