@@ -148,7 +148,7 @@ void Reducer::roll_back(const std::string& why) {
 }
 
 void Reducer::retire(int generation, Millis kill_at) {
-  m_.memory.retiring.push_back({generation, kill_at, false});
+  m_.memory.retiring.push_back({generation, kill_at, 0});
 }
 
 void Reducer::on(const event::GenerationEmpty& e) {
@@ -165,15 +165,12 @@ void Reducer::tick_retiring() {
   for (auto it = retiring.begin(); it != retiring.end();) {
     if (now_ < it->kill_at) {
       ++it;
-    } else if (!it->killed) {
-      emit(action::KillAll{cfg_.kill_signal, it->generation});
-      it->killed = true;
-      it->kill_at = now_ + kLeftoverGraceMs;
+    } else if (const std::string who = "processes of generation " + std::to_string(it->generation);
+               send_next_kill(it->generation, who, it->kills, it->kill_at)) {
       ++it;
     } else {
       // Given up on: the processes are killed with the rest of the app when the supervisor ends.
-      log(LogLevel::kError, "processes of generation " + std::to_string(it->generation) +
-                                " survived " + signal_name(cfg_.kill_signal));
+      log(LogLevel::kError, who + " survived SIGKILL");
       it = retiring.erase(it);
     }
   }

@@ -132,7 +132,7 @@ using State = std::variant<state::Starting, state::Running, state::Stopping, sta
 struct Retiring {
   int generation = 0;
   Millis kill_at = 0;
-  bool killed = false;  // the kill signal went out; kill_at is the end of the grace
+  int kills = 0;  // kill signals sent (as in Stopping); kill_at is then the end of the grace
 };
 
 // What lives across states: the restart policy's memory and what systemd was told.

@@ -475,23 +475,24 @@ void Reducer::request_stop(int forward) {
 // The kill deadline of Stopping or Cleaning passed: the kill signal to everything left, then
 // a last grace; after that, give up on what survived.
 void Reducer::kill_or_give_up(Millis& kill_at, int& kills) {
-  if (kills == 0) {
-    emit(action::KillAll{cfg_.kill_signal, 0});
-    kills = 1;
-    kill_at = now_ + kLeftoverGraceMs;
-    return;
-  }
-  // A --kill-signal the app can catch or ignore must not leave it running when we end.
-  if (kills == 1 && cfg_.kill_signal != kSigKill) {
-    log(LogLevel::kInfo,
-        "processes of the app survived " + signal_name(cfg_.kill_signal) + ": sending SIGKILL");
-    emit(action::KillAll{kSigKill, 0});
-    kills = 2;
-    kill_at = now_ + kLeftoverGraceMs;
-    return;
-  }
+  if (send_next_kill(0, "processes of the app", kills, kill_at)) return;
   log(LogLevel::kError, "processes of the app survived SIGKILL");
   done(last_code());
+}
+
+bool Reducer::send_next_kill(int generation, const std::string& who, int& kills, Millis& kill_at) {
+  if (kills == 0) {
+    emit(action::KillAll{cfg_.kill_signal, generation});
+  } else if (kills == 1 && cfg_.kill_signal != kSigKill) {
+    // A --kill-signal the app can catch or ignore must not leave it running.
+    log(LogLevel::kInfo, who + " survived " + signal_name(cfg_.kill_signal) + ": sending SIGKILL");
+    emit(action::KillAll{kSigKill, generation});
+  } else {
+    return false;
+  }
+  ++kills;
+  kill_at = now_ + kLeftoverGraceMs;
+  return true;
 }
 
 void Reducer::elect_again() {

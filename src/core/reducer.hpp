@@ -67,6 +67,10 @@ class Reducer {
   void hang();
   void request_stop(int forward);
   void kill_or_give_up(Millis& kill_at, int& kills);
+  // Once a kill's deadline passed: the --kill-signal to `generation` (0: every process of the
+  // app), then SIGKILL if that one was not SIGKILL, each followed by the leftover grace. False
+  // once both are spent; `who` names the processes in the log.
+  bool send_next_kill(int generation, const std::string& who, int& kills, Millis& kill_at);
   bool main_failed() const;
   // ElectSuccessor again from AwaitingExec: still awaiting exec, or the last time.
   void elect(const Generation& gen, bool await_exec);

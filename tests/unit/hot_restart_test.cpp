@@ -117,6 +117,28 @@ TEST(HotRestart, RetiringSurvivorsAreGivenUpOnAfterTheGrace) {
   EXPECT_STREQ(sim.state(), "Running") << "the new generation serves on";
 }
 
+// A catchable --kill-signal is followed by SIGKILL, so an old generation that ignores it does
+// not serve on beside the new one.
+TEST(HotRestart, RetiringSurvivorsOfACatchableKillSignalGetSigkill) {
+  Sim sim = hot_restarting([](Config& c) {
+    hot(c);
+    c.kill_signal = SIGUSR1;
+  });
+  sim.spawned(200);
+  sim.tick(kT0 + 3'000);
+  ASSERT_EQ(sim.all<action::KillAll>().size(), 1u);
+  sim.tick(kT0 + 3'000 + kLeftoverGraceMs);
+  const auto kills = sim.all<action::KillAll>();
+  ASSERT_EQ(kills.size(), 1u);
+  EXPECT_EQ(kills[0].signo, SIGKILL);
+  EXPECT_EQ(kills[0].generation, 1);
+  EXPECT_TRUE(sim.logged("processes of generation 1 survived SIGUSR1: sending SIGKILL"));
+  EXPECT_FALSE(sim.machine().memory.retiring.empty());
+  sim.tick(kT0 + 3'000 + 2 * kLeftoverGraceMs);
+  EXPECT_TRUE(sim.logged("processes of generation 1 survived SIGKILL"));
+  EXPECT_TRUE(sim.machine().memory.retiring.empty());
+}
+
 TEST(HotRestart, NewOneExitingBeforeReadyIsRolledBack) {
   Sim sim = hot_restarting(hot_notify);
   sim.spawned(200);
