@@ -176,6 +176,17 @@ void Supervisor::reap_children() {
     }
   }
   for (const auto& [generation, status] : mains) main_exited(generation, status);
+  // The app has a process group of its own: reading the terminal, or writing to it under
+  // `stty tostop`, stops it. Said once per stop, not left a silent hang.
+  for (const auto& [generation, incarnation] : generations_) {
+    if (!incarnation.main) continue;
+    const auto sig = incarnation.main.stop_signal();
+    if (sig && (*sig == SIGTTIN || *sig == SIGTTOU)) {
+      log::error("pid " + std::to_string(incarnation.main.pid()) + " stopped by " +
+                 core::signal_name(*sig) +
+                 ": the terminal belongs to the supervisor's process group, not the app's");
+    }
+  }
   check_emptied();
 }
 

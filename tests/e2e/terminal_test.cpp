@@ -2,7 +2,8 @@
 // runs it: from an interactive shell with job control (bash -i) on a pseudo-terminal, so that
 // it is a foreground job with a process group of its own. The test types on the terminal:
 // Ctrl-C must reach the app exactly once and stop the supervisor; Ctrl-Z must suspend the app
-// and the supervisor (the shell sees a stopped job), and `fg` must resume both.
+// and the supervisor (the shell sees a stopped job), and `fg` must resume both; an app stopped
+// for reading the terminal is reported.
 //
 // Everything arrives on the terminal, where the shell's prompt ("$ ") and the echo of a control
 // character ("^C") can precede a line: patterns are anchored at the end only.
@@ -88,6 +89,21 @@ TEST_F(Terminal, CtrlCStopsTheSupervisorWithoutRestart) {
   EXPECT_EQ(shell_->count(Stream::kOut, kStarted), 1) << "restarted after Ctrl-C\n"
                                                       << shell_->log();
   EXPECT_FALSE(is_alive(supervisor_));
+}
+
+// The app has a process group of its own, so its first read of the terminal stops it
+// (SIGTTIN): said in one line, not a silent hang; Ctrl-C still ends it all.
+TEST_F(Terminal, AnAppStoppedForReadingTheTerminalIsReported) {
+  std::string line = kSupervisor;
+  if (!cgroup_mode().empty()) line += " --cgroup=" + cgroup_mode();
+  shell_->type(line + " -- /bin/sh -c 'read x'\n");
+  auto stopped = shell_->expect_anywhere(
+      Stream::kOut, R"(supervisor\[\d+\]: pid (\d+) stopped by SIGTTIN: the terminal belongs to )"
+                    R"(the supervisor's process group, not the app's)");
+  ASSERT_TRUE(stopped) << shell_->log();
+  EXPECT_EQ(state_of(static_cast<pid_t>(stopped->num(1))), 'T');
+  shell_->type("\x03");
+  EXPECT_EQ(exit_status(), 128 + SIGINT) << shell_->log();
 }
 
 TEST_F(Terminal, CtrlZSuspendsTheAppAndTheSupervisor) {
