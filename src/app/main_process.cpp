@@ -168,7 +168,15 @@ void Supervisor::reap_children() {
     const auto it = std::find_if(generations_.begin(), generations_.end(), [&](const auto& g) {
       return g.second.main && g.second.main.pid() == reaped->pid;
     });
-    if (it != generations_.end()) {
+    if (reaped->stopped_by != 0) {
+      // The app has a process group of its own: reading the terminal, or writing to it under
+      // `stty tostop`, stops it. Said once per stop, not left a silent hang.
+      const int sig = reaped->stopped_by;
+      if (it != generations_.end() && (sig == SIGTTIN || sig == SIGTTOU)) {
+        log::error("pid " + std::to_string(reaped->pid) + " stopped by " + core::signal_name(sig) +
+                   ": the terminal belongs to the supervisor's process group, not the app's");
+      }
+    } else if (it != generations_.end()) {
       mains.emplace_back(it->first, reaped->status);
     } else if (debug) {
       log::debug("reaped pid " + std::to_string(reaped->pid) + " (" +
@@ -176,17 +184,6 @@ void Supervisor::reap_children() {
     }
   }
   for (const auto& [generation, status] : mains) main_exited(generation, status);
-  // The app has a process group of its own: reading the terminal, or writing to it under
-  // `stty tostop`, stops it. Said once per stop, not left a silent hang.
-  for (const auto& [generation, incarnation] : generations_) {
-    if (!incarnation.main) continue;
-    const auto sig = incarnation.main.stop_signal();
-    if (sig && (*sig == SIGTTIN || *sig == SIGTTOU)) {
-      log::error("pid " + std::to_string(incarnation.main.pid()) + " stopped by " +
-                 core::signal_name(*sig) +
-                 ": the terminal belongs to the supervisor's process group, not the app's");
-    }
-  }
   check_emptied();
 }
 

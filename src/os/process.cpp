@@ -37,17 +37,6 @@ std::optional<core::ExitStatus> Process::reap_exited() const {
   }
 }
 
-std::optional<int> Process::stop_signal() const {
-  siginfo_t info{};
-  for (;;) {
-    const int r = ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info,
-                           WSTOPPED | WNOHANG);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || info.si_pid == 0 || info.si_code != CLD_STOPPED) return std::nullopt;
-    return info.si_status;
-  }
-}
-
 }  // namespace sup::os
 
 #include <poll.h>

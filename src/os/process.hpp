@@ -32,9 +32,6 @@ class Process {
   // can turn readable a moment before the zombie is waitable, so this waits for that moment.
   // nullopt: not our child (ECHILD: its parent reaps it) or already reaped.
   std::optional<core::ExitStatus> reap_exited() const;
-  // The signal that stopped the process, if it stopped since last asked (waitid WSTOPPED,
-  // which takes the report); nullopt when it did not, or it is not our child.
-  std::optional<int> stop_signal() const;
 
  private:
   pid_t pid_ = 0;

@@ -16,9 +16,10 @@ Result<void> become_subreaper() {
 std::optional<Reaped> reap_one() {
   siginfo_t info{};
   for (;;) {
-    const int r = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG);
+    const int r = ::waitid(P_ALL, 0, &info, WEXITED | WSTOPPED | WNOHANG);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0 || info.si_pid == 0) return std::nullopt;
+    if (info.si_code == CLD_STOPPED) return Reaped{info.si_pid, {}, info.si_status};
     return Reaped{info.si_pid, core::exit_status_from_siginfo(info.si_code, info.si_status)};
   }
 }

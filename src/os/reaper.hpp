@@ -17,10 +17,12 @@ Result<void> become_subreaper();
 
 struct Reaped {
   pid_t pid = 0;
-  core::ExitStatus status;
+  core::ExitStatus status;  // when it exited
+  int stopped_by = 0;       // when it stopped instead: the signal (the child lives on)
 };
-// Reaps one exited child of any kind (waitid(P_ALL, WEXITED|WNOHANG)); nullopt when none is
-// left. SIGCHLD coalesces, so callers loop until nullopt.
+// Reaps one exited child of any kind, or takes the report of one that stopped
+// (waitid(P_ALL, WEXITED|WSTOPPED|WNOHANG): a stop is reported once); nullopt when nothing is
+// left to report. SIGCHLD coalesces, so callers loop until nullopt.
 std::optional<Reaped> reap_one();
 
 }  // namespace sup::os
